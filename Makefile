@@ -1,0 +1,96 @@
+# acme-dns toolkit: build, test, run and install (GNU make, pkg-config).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+BUILD   := build
+
+PKGS    := ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jansson sqlite3 openssl libcrypt liburcu liburcu-cds
+# Debian packages: libraries, then the real peers the tests run.
+DEB_LIBS  := build-essential pkg-config libldns-dev libevent-dev libyaml-dev libjansson-dev libsqlite3-dev \
+             libssl-dev libcurl4-openssl-dev libcmocka-dev libpq-dev liburcu-dev libcrypt-dev
+DEB_PEERS := pebble lego bind9-dnsutils knot-dnsutils curl sqlite3 openssl ca-certificates procps iproute2
+DEB_ALL   := $(DEB_LIBS) $(DEB_PEERS)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Ilib -Iacme-dns $(PKG_CFLAGS) $(CFLAGS)
+LDLIBS_ALL = $(PKG_LIBS) -pthread
+
+LIB_SRC  := $(wildcard lib/*.c)
+DAEMON_SRC := $(filter-out acme-dns/main.c,$(wildcard acme-dns/*.c))
+DAEMON_MAIN := acme-dns/main.c
+
+OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(DAEMON_SRC))
+ASAN_OBJ = $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC) $(DAEMON_SRC))
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
+
+.PHONY: all deps check unit integration run install clean fuzz-replay
+all: $(BUILD)/acme-dnsd
+
+# Installs only what is missing; quick and silent when everything is there.
+deps:
+	@missing=""; for p in $(DEB_ALL); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null && \
+	  echo "make deps: done"; \
+	else echo "make deps: all Debian packages present"; fi
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h acme-dns/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: %.c $(wildcard lib/*.h acme-dns/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
+
+$(BUILD)/acme-dnsd: $(OBJ) $(BUILD)/acme-dns/main.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The sanitizer build of the daemon, which the integration tests run.
+$(BUILD)/asan/acme-dnsd: $(ASAN_OBJ) $(BUILD)/asan/acme-dns/main.o
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+$(BUILD)/asan/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+check: deps
+	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/asan/acme-dnsd $(UNIT_BIN) $(FUZZ_REPLAY)
+	@tests/run.sh $(BUILD)
+
+unit: $(UNIT_BIN)
+	@tests/run.sh $(BUILD) unit
+
+RUN_DNS_PORT ?= 15353
+RUN_API_PORT ?= 18053
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd
+	@mkdir -p $(BUILD)/run
+	@sed -e 's/@DNS_PORT@/$(RUN_DNS_PORT)/g' -e 's/@API_PORT@/$(RUN_API_PORT)/g' -e 's|@STATE@|$(CURDIR)/$(BUILD)/run|g' \
+	     -e 's|@ZONES@|$(CURDIR)/zones|g' acme-dns/run.yaml.in > $(BUILD)/run/acme-dnsd.yaml
+	$(BUILD)/acme-dnsd -c $(BUILD)/run/acme-dnsd.yaml
+
+install: $(BUILD)/acme-dnsd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit
+	install -m 0755 $(BUILD)/acme-dnsd $(DESTDIR)$(PREFIX)/sbin/acme-dnsd
+	install -m 0644 acme-dns/acme-dnsd.yaml.example $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit/acme-dnsd.yaml.example
+
+clean:
+	rm -rf $(BUILD)

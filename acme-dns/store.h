@@ -1,0 +1,63 @@
+/* The durable store of accounts and challenge values (SQLite in WAL mode); one interface for every backend. */
+#ifndef ADNS_STORE_H
+#define ADNS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_NAME_MAX   64   /* username and subdomain (UUIDs are 36) */
+#define STORE_HASH_MAX   128
+#define STORE_VALUE_MAX  255
+
+struct store;
+
+struct store_account {
+	char username[STORE_NAME_MAX];
+	char password_hash[STORE_HASH_MAX];  /* bcrypt "$2a$"/"$2b$" */
+	char subdomain[STORE_NAME_MAX];
+	char *allowfrom_json;                /* owned: JSON array of CIDR strings, "[]" when none */
+	int64_t created;                     /* unix seconds; 0 when unknown (imported) */
+};
+
+struct store_value {
+	uint64_t seq;                        /* monotonic across the whole store: orders values, never a clock */
+	int64_t created;                     /* unix seconds, only for the optional age limit */
+	char value[STORE_VALUE_MAX + 1];
+};
+
+/* Opens (creating and migrating the schema as needed) the store at path. values_kept is N, 1..16.
+ * Returns NULL with errbuf set on failure. */
+struct store *store_open(const char *path, unsigned values_kept, char *errbuf, size_t errlen);
+/* Closes the store. NULL is fine. */
+void store_close(struct store *st);
+/* Returns 0 when the store answers a trivial query (for /health), -1 otherwise. */
+int store_ping(struct store *st);
+
+/* Inserts a new account, durably. Returns 0, 1 if the username or subdomain exists, -1 on error. */
+int store_account_create(struct store *st, const struct store_account *acct);
+/* Looks an account up by username. Returns 0 (out filled; free with store_account_clear), 1 not found, -1 error. */
+int store_account_get(struct store *st, const char *username, struct store_account *out);
+/* Frees what store_account_get allocated inside acct. */
+void store_account_clear(struct store_account *acct);
+
+/* Appends a value to subdomain with the next sequence number and trims the subdomain to the newest N values,
+ * all in one transaction, durable before it returns. Returns 0 (seq_out set if non-NULL) or -1. */
+int store_value_add(struct store *st, const char *subdomain, const char *value, int64_t now, uint64_t *seq_out);
+/* Removes every copy of value from subdomain. Returns the number removed (0 if none) or -1. */
+int store_value_remove(struct store *st, const char *subdomain, const char *value);
+/* Fills out[0..max) with the subdomain's values, newest first. Returns the count or -1. */
+int store_values_get(struct store *st, const char *subdomain, struct store_value *out, size_t max);
+
+/* Calls on_account for every account and on_value for every value (newest first within a subdomain).
+ * A callback returning non-zero stops the walk. Returns 0 or -1. */
+int store_load(struct store *st,
+	       int (*on_account)(void *ctx, const struct store_account *acct),
+	       int (*on_value)(void *ctx, const char *subdomain, const struct store_value *val),
+	       void *ctx);
+
+/* Imports accounts and values from a joohoi/acme-dns SQLite database (schema version 1), keeping the bcrypt
+ * hashes. Accounts already present are left alone. Returns 0 with the counts set, or -1 with errbuf set. */
+int store_import_acme_dns(struct store *st, const char *acme_dns_db, size_t *n_accounts, size_t *n_values,
+			  char *errbuf, size_t errlen);
+
+#endif

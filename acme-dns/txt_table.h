@@ -1,0 +1,45 @@
+/* The in-memory table of registered subdomains and their challenge TXT values, read without locks (RCU). */
+#ifndef ADNS_TXT_TABLE_H
+#define ADNS_TXT_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct txt_table;
+
+/* One published value set, immutable once readers can see it. */
+struct txt_value {
+	int64_t created;          /* unix seconds */
+	uint8_t rdlen;            /* length of the character-string */
+	uint8_t rdata[256];       /* TXT rdata: length byte + characters */
+};
+struct txt_set {
+	uint32_t n;               /* 0 = registered, nothing to serve (NODATA) */
+	struct txt_value v[];     /* newest first */
+};
+
+/* A value as the writer gives it. */
+struct txt_item {
+	const char *value;
+	int64_t created;
+};
+
+/* Creates an empty table. Returns NULL on allocation failure. */
+struct txt_table *txt_table_new(void);
+/* Frees the table; no reader may be inside it. */
+void txt_table_free(struct txt_table *t);
+/* Number of registered subdomains. */
+size_t txt_table_count(struct txt_table *t);
+
+/* Writers (serialised by the caller). subdomain is one label, matched case-insensitively. */
+/* Registers subdomain with no values (answers NODATA). Returns 0, or -1 on bad name / allocation failure. */
+int txt_table_register(struct txt_table *t, const char *subdomain);
+/* Publishes the value set of subdomain (registering it if needed): items newest first, at most 16.
+ * Readers see the old or the new set, never a mix. Returns 0 or -1. */
+int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_item *items, size_t n);
+
+/* Readers: call between rcu_read_lock() and rcu_read_unlock() of liburcu (urcu-memb) from a registered
+ * thread. label is one DNS label (no length byte), any case. Returns NULL when not registered. */
+const struct txt_set *txt_table_lookup(struct txt_table *t, const uint8_t *label, size_t len);
+
+#endif
