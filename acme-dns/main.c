@@ -1,0 +1,295 @@
+/* acme-dnsd: the authoritative DNS server for ACME DNS-01 challenge records, with the acme-dns HTTP API. */
+#include "api.h"
+#include "config.h"
+#include "dns.h"
+#include "log.h"
+#include "store.h"
+#include "txt_table.h"
+#include "zonedb.h"
+
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <urcu.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct daemon {
+	struct config *cfg;
+	struct store *store;
+	struct txt_table *txt;
+	struct dns_source src;
+	struct dns_udp *udp;
+	struct dns_tcp *tcp;
+	struct api *api;
+	struct event_base *base;
+	pthread_mutex_t write_lock;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: acme-dnsd -c FILE [-t] [--import-acme-dns DB]\n"
+		   "  -c, --config FILE        configuration (YAML)\n"
+		   "  -t, --test               check the configuration and the zone files, then exit\n"
+		   "      --import-acme-dns DB import accounts and values from a joohoi/acme-dns SQLite database, then exit\n"
+		   "  -h, --help               this text\n");
+}
+
+/* Values of one subdomain arrive newest first and together; publish each group when it ends. */
+struct load_ctx {
+	struct txt_table *txt;
+	char sub[STORE_NAME_MAX];
+	struct store_value vals[16];
+	size_t n, kept, accounts, values;
+};
+
+static void load_flush(struct load_ctx *l)
+{
+	struct txt_item items[16];
+	for (size_t i = 0; i < l->n; i++) {
+		items[i].value = l->vals[i].value;
+		items[i].created = l->vals[i].created;
+	}
+	if (l->n && txt_table_set(l->txt, l->sub, items, l->n) < 0)
+		log_warn("store: subdomain %s: cannot serve its values", l->sub);
+	l->values += l->n;
+	l->n = 0;
+}
+
+static int load_account(void *ctx, const struct store_account *a)
+{
+	struct load_ctx *l = ctx;
+	if (txt_table_register(l->txt, a->subdomain) < 0)
+		log_warn("store: account %s: subdomain %s cannot be served", a->username, a->subdomain);
+	l->accounts++;
+	return 0;
+}
+
+static int load_value(void *ctx, const char *sub, const struct store_value *v)
+{
+	struct load_ctx *l = ctx;
+	if (strcmp(sub, l->sub) != 0) {
+		load_flush(l);
+		snprintf(l->sub, sizeof(l->sub), "%s", sub);
+	}
+	if (l->n < l->kept && l->n < 16)
+		l->vals[l->n++] = *v;
+	return 0;
+}
+
+static int daemon_load_store(struct daemon *d)
+{
+	struct load_ctx l = { .txt = d->txt, .kept = d->cfg->values_kept };
+	if (store_load(d->store, load_account, load_value, &l) < 0)
+		return -1;
+	load_flush(&l);
+	log_info("store %s: %zu accounts, %zu values loaded", d->cfg->store_path, l.accounts, l.values);
+	return 0;
+}
+
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_error("user %s: no such user", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("cannot become user %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (pw->pw_uid != 0 && setuid(0) == 0) {
+		log_error("privileges could not be dropped for good");
+		return -1;
+	}
+	log_info("running as user %s (uid %u)", user, (unsigned)pw->pw_uid);
+	return 0;
+}
+
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	log_info("SIGHUP: reloading zones and the API certificate");
+	struct zonedb *old = d->src.db;
+	struct zonedb *db = zonedb_load(d->cfg, old);
+	if (db) {
+		rcu_assign_pointer(d->src.db, db);
+		synchronize_rcu();          /* no reader can still hold the old tables */
+		zonedb_free(old);
+	} else {
+		log_error("reload failed: still serving the zones loaded before");
+	}
+	if (d->api)
+		api_reload_tls(d->api);
+}
+
+static void on_stop(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	log_info("signal %d: stopping", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+/* Opens every socket while still privileged. */
+static int daemon_bind(struct daemon *d)
+{
+	char err[512] = "";
+	d->udp = dns_udp_bind(d->cfg, err, sizeof(err));
+	if (d->udp)
+		d->tcp = dns_tcp_bind(d->cfg, err, sizeof(err));
+	if (d->tcp && d->cfg->api_enabled) {
+		struct api_deps deps = { d->cfg, d->store, d->txt, &d->write_lock };
+		d->api = api_start(d->base, &deps, err, sizeof(err));
+		if (!d->api) {
+			log_error("api %s: %s", d->cfg->api_text, err);
+			return -1;
+		}
+	}
+	if (!d->udp || !d->tcp) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void daemon_announce(const struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	for (size_t i = 0; i < cfg->n_dns_listen; i++)
+		log_info("dns: listening on %s (%s%s%s)", cfg->dns_listen[i].text, cfg->dns_listen[i].udp ? "udp" : "",
+			 cfg->dns_listen[i].udp && cfg->dns_listen[i].tcp ? "+" : "", cfg->dns_listen[i].tcp ? "tcp" : "");
+	if (cfg->api_enabled)
+		log_info("api: listening on %s://%s", cfg->tls_cert ? "https" : "http", cfg->api_text);
+	log_info("serving challenge records under %s", cfg->zone);
+}
+
+static int daemon_run(struct daemon *d)
+{
+	if (daemon_bind(d) < 0)
+		return -1;
+	if (d->cfg->user && drop_privileges(d->cfg->user) < 0)
+		return -1;
+	if (dns_udp_start(d->udp, &d->src) < 0 || dns_tcp_start(d->tcp, &d->src) < 0)
+		return -1;
+	struct event *hup = evsignal_new(d->base, SIGHUP, on_reload, d);
+	struct event *term = evsignal_new(d->base, SIGTERM, on_stop, d);
+	struct event *intr = evsignal_new(d->base, SIGINT, on_stop, d);
+	event_add(hup, NULL);
+	event_add(term, NULL);
+	event_add(intr, NULL);
+	daemon_announce(d);
+	event_base_loop(d->base, EVLOOP_NO_EXIT_ON_EMPTY);
+	event_free(hup);
+	event_free(term);
+	event_free(intr);
+	return 0;
+}
+
+static void daemon_close(struct daemon *d)
+{
+	dns_udp_stop(d->udp);
+	dns_tcp_stop(d->tcp);
+	api_free(d->api);
+	if (d->base)
+		event_base_free(d->base);
+	rcu_barrier();                  /* run pending frees of replaced value sets */
+	txt_table_free(d->txt);
+	zonedb_free(d->src.db);
+	store_close(d->store);
+	config_free(d->cfg);
+}
+
+static int run_import(struct config *cfg, const char *from)
+{
+	char err[512] = "";
+	struct store *st = store_open(cfg->store_path, cfg->values_kept, err, sizeof(err));
+	size_t na = 0, nv = 0;
+	int rc = st ? store_import_acme_dns(st, from, &na, &nv, err, sizeof(err)) : -1;
+	if (rc < 0)
+		fprintf(stderr, "acme-dnsd: import from %s failed: %s\n", from, err);
+	else
+		printf("imported %zu accounts and %zu values from %s into %s\n", na, nv, from, cfg->store_path);
+	store_close(st);
+	return rc < 0 ? 1 : 0;
+}
+
+static int check_only(struct config *cfg)
+{
+	struct zonedb *db = zonedb_load(cfg, NULL);
+	int ok = db != NULL && zonedb_errors(db) == 0;
+	zonedb_free(db);
+	printf("%s: configuration %s\n", cfg->path, ok ? "ok" : "has errors");
+	return ok ? 0 : 1;
+}
+
+static int daemon_open(struct daemon *d)
+{
+	char err[512] = "";
+	d->store = store_open(d->cfg->store_path, d->cfg->values_kept, err, sizeof(err));
+	if (!d->store) {
+		log_error("store %s: %s", d->cfg->store_path, err);
+		return -1;
+	}
+	d->txt = txt_table_new();
+	d->base = event_base_new();
+	if (!d->txt || !d->base || daemon_load_store(d) < 0)
+		return -1;
+	d->src.cfg = d->cfg;
+	d->src.txt = d->txt;
+	d->src.db = zonedb_load(d->cfg, NULL);
+	return d->src.db ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "test", no_argument, NULL, 't' },
+		{ "import-acme-dns", required_argument, NULL, 'I' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 } };
+	const char *path = NULL, *import = NULL;
+	bool test = false;
+	for (int c; (c = getopt_long(argc, argv, "c:th", opts, NULL)) != -1;) {
+		if (c == 'c')
+			path = optarg;
+		else if (c == 't')
+			test = true;
+		else if (c == 'I')
+			import = optarg;
+		else {
+			usage(c == 'h' ? stdout : stderr);
+			return c == 'h' ? 0 : 2;
+		}
+	}
+	if (!path || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	char err[1024] = "";
+	struct daemon d = { .write_lock = PTHREAD_MUTEX_INITIALIZER };
+	d.cfg = config_load(path, err, sizeof(err));
+	if (!d.cfg) {
+		fprintf(stderr, "acme-dnsd: %s\n", err);
+		return 1;
+	}
+	log_setup((enum log_level)d.cfg->log_level, d.cfg->log_json);
+	if (import || test) {
+		int rc = import ? run_import(d.cfg, import) : check_only(d.cfg);
+		config_free(d.cfg);
+		return rc;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	evthread_use_pthreads();
+	rcu_register_thread();
+	int rc = daemon_open(&d) == 0 && daemon_run(&d) == 0 ? 0 : 1;
+	daemon_close(&d);
+	rcu_unregister_thread();
+	log_info("stopped");
+	return rc;
+}
