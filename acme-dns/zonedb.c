@@ -329,13 +329,17 @@ static int builder_read_file(struct builder *b, FILE *fp, const char *origin_hin
 	ldns_rdf *origin = ldns_dname_new_frm_str(origin_hint);
 	ldns_rdf *prev = NULL;
 	uint32_t ttl = 3600;
-	int line = 1, rc = 0;
+	int line = 0, rc = 0;
 	while (!feof(fp) && rc == 0) {
 		ldns_rr *rr = NULL;
 		int start = line;
+		/* ldns counts the newlines it consumed: an error sits on the last line read, or the next one when
+		 * the file ends without a newline. */
 		ldns_status s = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+		if (line <= start)
+			line = start + 1;
 		if (s == LDNS_STATUS_OK) {
-			rc = builder_add_rr(b, rr, start);
+			rc = builder_add_rr(b, rr, start + 1);
 			ldns_rr_free(rr);
 		} else if (s == LDNS_STATUS_SYNTAX_INCLUDE) {
 			snprintf(b->err, sizeof(b->err), "%s:%d: $INCLUDE is not supported", b->file, line);
