@@ -1,6 +1,7 @@
 /* DNS wire reader and writer for the hot path: no allocation, every access bounds-checked. */
 #include "wire.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static inline uint8_t lc(uint8_t c)
@@ -269,4 +270,24 @@ size_t wire_name_from_str(const char *s, uint8_t out[WIRE_NAME_MAX])
 	}
 	out[len++] = 0;
 	return len;
+}
+
+void wire_name_to_str(const uint8_t *name, char *out, size_t outlen)
+{
+	size_t o = 0;
+	if (outlen == 0)
+		return;
+	for (const uint8_t *p = name; *p && o + 6 < outlen; p += 1 + *p) {
+		for (unsigned i = 1; i <= *p && o + 6 < outlen; i++) {
+			uint8_t c = p[i];
+			if (c > ' ' && c <= '~' && c != '.' && c != '\\')
+				out[o++] = (char)c;
+			else
+				o += (size_t)snprintf(out + o, outlen - o, "\\%03u", c);
+		}
+		out[o++] = '.';
+	}
+	if (o == 0)
+		out[o++] = '.';
+	out[o < outlen ? o : outlen - 1] = '\0';
 }

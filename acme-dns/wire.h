@@ -56,6 +56,8 @@ bool wire_name_eq_ci(const uint8_t *a, const uint8_t *b);  /* case-insensitive e
 int wire_name_labels(const uint8_t *name);                 /* label count, root excluded */
 /* True when name is sub or equal to (in-bailiwick of) apex; both lower case. */
 bool wire_name_under(const uint8_t *name, size_t namelen, const uint8_t *apex, size_t apexlen);
+/* Writes name as dotted text with a trailing dot ("." for the root); bytes outside [!-~] as \DDD. */
+void wire_name_to_str(const uint8_t *name, char *out, size_t outlen);
 /* Converts "a.b.c" or "a.b.c." to wire; returns length or 0 if invalid. */
 size_t wire_name_from_str(const char *s, uint8_t out[WIRE_NAME_MAX]);
 

@@ -500,9 +500,12 @@ struct zonedb *zonedb_load(const struct config *cfg, const struct zonedb *old)
 		}
 	}
 	z->challenge = true;
-	for (size_t i = 0; i < db->n; i++)
-		log_info("zone %s: %zu names from %s%s", db->zones[i]->file, db->zones[i]->nnodes, db->zones[i]->file,
+	for (size_t i = 0; i < db->n; i++) {
+		char origin[WIRE_NAME_MAX * 4];
+		wire_name_to_str(db->zones[i]->lorigin, origin, sizeof(origin));
+		log_info("zone %s: %zu names from %s%s", origin, db->zones[i]->nnodes, db->zones[i]->file,
 			 db->zones[i]->challenge ? " (challenge apex)" : "");
+	}
 	return db;
 }
 
