@@ -492,6 +492,20 @@ static int value_args_ok(const char *subdomain, const char *value, char sub[STOR
 	return 0;
 }
 
+/* Deletes earlier copies of value, inside the caller's transaction. */
+static int value_drop_same(struct store *st, const char *sub, const char *value)
+{
+	sqlite3_stmt *s = st->stmt[SQL_VALUE_REMOVE];
+	if (bind_text(s, 1, sub) < 0 || bind_text(s, 2, value) < 0)
+		return stmt_fail(st, s, "binding removal from", sub);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return stmt_fail(st, s, "removing a value from", sub);
+	stmt_reset(s);
+	return 0;
+}
+
+/* A value sent again moves to the front instead of being kept twice, so a repeated update never evicts the
+ * other value a wildcard + base name order needs. */
 int store_value_add(struct store *st, const char *subdomain, const char *value, int64_t now, uint64_t *seq_out)
 {
 	char sub[STORE_NAME_MAX];
@@ -500,6 +514,8 @@ int store_value_add(struct store *st, const char *subdomain, const char *value, 
 		return -1;
 	pthread_mutex_lock(&st->lock);
 	int rc = stmt_exec(st, SQL_BEGIN_WRITE, "begin for", sub);
+	if (rc == 0)
+		rc = value_drop_same(st, sub, value);
 	if (rc == 0)
 		rc = value_insert(st, sub, value, now, &seq);
 	if (rc == 0)

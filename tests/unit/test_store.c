@@ -247,7 +247,7 @@ static void test_remove(void **state)
 	assert_int_equal(store_value_add(st, "rm", "a", 1, NULL), 0);
 	assert_int_equal(store_value_add(st, "rm", "b", 1, NULL), 0);
 	assert_int_equal(store_value_add(st, "rm", "a", 1, NULL), 0);
-	assert_int_equal(store_value_remove(st, "rm", "a"), 2);
+	assert_int_equal(store_value_remove(st, "rm", "a"), 1);
 	assert_int_equal(store_value_remove(st, "rm", "a"), 0);
 	assert_int_equal(store_value_remove(st, "RM", "zzz"), 0);
 	struct store_value v[4];
@@ -255,6 +255,21 @@ static void test_remove(void **state)
 	assert_string_equal(v[0].value, "b");
 	assert_int_equal(store_value_remove(st, "Rm", "b"), 1);
 	assert_int_equal(store_values_get(st, "rm", v, 4), 0);
+	store_close(st);
+}
+
+/* The same value twice moves to the front: with N = 2 the other value survives. */
+static void test_repeated_value_moves_to_front(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f, 2);
+	assert_int_equal(store_value_add(st, "dup", "base", 1, NULL), 0);
+	assert_int_equal(store_value_add(st, "dup", "wild", 2, NULL), 0);
+	assert_int_equal(store_value_add(st, "dup", "base", 3, NULL), 0);
+	struct store_value v[4];
+	assert_int_equal(store_values_get(st, "dup", v, 4), 2);
+	assert_string_equal(v[0].value, "base");
+	assert_string_equal(v[1].value, "wild");
 	store_close(st);
 }
 
@@ -363,8 +378,9 @@ static void test_load_walks_accounts_then_values(void **state)
 	account_make(&a, "u2", "s2");
 	assert_int_equal(store_account_create(st, &a), 0);
 	const char *subs[] = { "s1", "s2", "s1", "s2", "s1", "s1" };
+	const char *vals[] = { "v1", "v2", "v3", "v4", "v5", "v6" };
 	for (size_t i = 0; i < 6; i++)
-		assert_int_equal(store_value_add(st, subs[i], "v", 1, NULL), 0);
+		assert_int_equal(store_value_add(st, subs[i], vals[i], 1, NULL), 0);
 	struct walk w = { .order_ok = 1 };
 	assert_int_equal(store_load(st, walk_account, walk_value, &w), 0);
 	assert_int_equal(w.accounts, 2);
@@ -573,6 +589,7 @@ int main(void)
 		T(test_trim_is_per_subdomain_and_seq_never_reused),
 		T(test_concurrent_adds),
 		T(test_remove),
+		T(test_repeated_value_moves_to_front),
 		T(test_subdomain_case_insensitive),
 		T(test_value_limits),
 		T(test_accounts_duplicate_and_unknown),
