@@ -31,6 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/asan/tests/%,$(UNIT_SRC))
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
+TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
 .PHONY: all deps check unit integration run install clean fuzz-replay
 all: $(BUILD)/acme-dnsd
@@ -71,8 +72,13 @@ $(BUILD)/asan/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASA
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
+# Small programs the integration tests use (raw DNS messages and the like).
+$(BUILD)/tests/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
+
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/asan/acme-dnsd $(UNIT_BIN) $(FUZZ_REPLAY)
+	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/asan/acme-dnsd $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOLS)
 	@tests/run.sh $(BUILD)
 
 unit: $(UNIT_BIN)
