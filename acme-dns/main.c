@@ -94,13 +94,32 @@ static int daemon_load_store(struct daemon *d)
 	return 0;
 }
 
-static int drop_privileges(const char *user)
+/* The SQLite file and its WAL companions were opened as root; the user we become must own them. */
+static int store_files_chown(const char *path, uid_t uid, gid_t gid)
+{
+	if (strncmp(path, "postgres://", 11) == 0 || strncmp(path, "postgresql://", 13) == 0 || path[0] != '/')
+		return 0;
+	static const char *const suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char f[4096];
+		snprintf(f, sizeof(f), "%s%s", path, suffix[i]);
+		if (chown(f, uid, gid) < 0 && errno != ENOENT) {
+			log_error("store %s: cannot hand it to uid %u: %s", f, (unsigned)uid, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int drop_privileges(const char *user, const char *store_path)
 {
 	struct passwd *pw = getpwnam(user);
 	if (!pw) {
 		log_error("user %s: no such user", user);
 		return -1;
 	}
+	if (getuid() == 0 && store_files_chown(store_path, pw->pw_uid, pw->pw_gid) < 0)
+		return -1;
 	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
 		log_error("cannot become user %s: %s", user, strerror(errno));
 		return -1;
@@ -174,7 +193,7 @@ static int daemon_run(struct daemon *d)
 {
 	if (daemon_bind(d) < 0)
 		return -1;
-	if (d->cfg->user && drop_privileges(d->cfg->user) < 0)
+	if (d->cfg->user && drop_privileges(d->cfg->user, d->cfg->store_path) < 0)
 		return -1;
 	if (dns_udp_start(d->udp, &d->src) < 0 || dns_tcp_start(d->tcp, &d->src) < 0)
 		return -1;
