@@ -1,0 +1,455 @@
+# Shared helpers of the integration scripts: TAP-like results, free ports, process bookkeeping, acme-dnsd
+# configuration and start/stop, dig and curl wrappers. Sourced, never run (tests/run.sh skips it).
+# shellcheck shell=bash
+
+set -u
+
+LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$LIB_DIR/../.." && pwd)
+: "${ADNS_BUILD:=$REPO/build}"
+ADNSD=${ADNSD:-$ADNS_BUILD/asan/acme-dnsd}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Every tool gets an explicit loopback server; nothing may fall back to the system resolver or a proxy.
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
+export NO_PROXY='*'
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/adns-it.XXXXXX") || exit 1
+TESTS_RUN=0
+TESTS_FAILED=0
+PIDS=" "            # every live process we started, by pid
+USED_PORTS=" "      # ports handed out by this run, so two callers never get the same one
+ADNS_PID=""
+ADNS_LOG=""
+DNS_PORT=""
+API_PORT=""
+API_URL=""
+CURL_TLS=()         # extra curl options for the API (--cacert FILE when it speaks TLS)
+ZONE=auth.example.test
+
+# ---------- results ----------
+
+ok() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	echo "ok $TESTS_RUN - $*"
+}
+
+# not_ok DESCRIPTION [DETAIL...]: each detail line is printed as a comment, then the daemon's log tail.
+not_ok() {
+	TESTS_RUN=$((TESTS_RUN + 1))
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	echo "not ok $TESTS_RUN - $1"
+	shift
+	local d
+	for d in "$@"; do
+		printf '%s\n' "$d" | sed 's/^/#   /'
+	done
+	if [ -n "$ADNS_LOG" ] && [ -s "$ADNS_LOG" ]; then
+		echo "#   --- acme-dnsd log tail ($ADNS_LOG) ---"
+		tail -n 12 "$ADNS_LOG" | sed 's/^/#   | /'
+	fi
+}
+
+# check DESCRIPTION EXPECTED ACTUAL [CONTEXT...]: ok when the two strings are equal.
+check() {
+	local desc=$1 exp=$2 got=$3
+	shift 3
+	if [ "$exp" = "$got" ]; then
+		ok "$desc"
+	else
+		not_ok "$desc" "expected: $exp" "got:      $got" "$@"
+	fi
+}
+
+# check_match DESCRIPTION ERE ACTUAL [CONTEXT...]: ok when ACTUAL matches the extended regular expression.
+check_match() {
+	local desc=$1 re=$2 got=$3
+	shift 3
+	if printf '%s' "$got" | grep -Eq -- "$re"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "expected to match: $re" "got: $got" "$@"
+	fi
+}
+
+# Prints the summary line and exits non-zero when any test failed (the EXIT trap cleans up).
+finish() {
+	echo "# $TESTS_RUN tests, $TESTS_FAILED failed"
+	[ "$TESTS_FAILED" -eq 0 ] && [ "$TESTS_RUN" -gt 0 ]
+	exit $?
+}
+
+# ---------- processes ----------
+
+pid_alive() {
+	local st
+	kill -0 "$1" 2>/dev/null || return 1
+	st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+
+track_pid() { PIDS="$PIDS$1 "; }
+untrack_pid() { PIDS=${PIDS/ $1 / }; }
+
+# kill_pid PID [SIGNAL] [SECONDS]: signal, wait up to SECONDS (default 5), then SIGKILL; reaps it.
+# Sets KILL_RC to its exit status and KILL_FORCED=1 when it had to be killed with SIGKILL.
+kill_pid() {
+	local pid=$1 sig=${2:-TERM} secs=${3:-5} i
+	KILL_FORCED=0
+	kill -"$sig" "$pid" 2>/dev/null
+	for ((i = 0; i < secs * 10; i++)); do
+		pid_alive "$pid" || break
+		sleep 0.1
+	done
+	if pid_alive "$pid"; then
+		KILL_FORCED=1
+		kill -9 "$pid" 2>/dev/null
+		for ((i = 0; i < 50; i++)); do
+			pid_alive "$pid" || break
+			sleep 0.1
+		done
+	fi
+	wait "$pid" 2>/dev/null && KILL_RC=0 || KILL_RC=$?
+	untrack_pid "$pid"
+}
+
+# reap PID SECONDS: waits up to SECONDS for PID to end by itself, then stops it with kill_pid; sets KILL_RC.
+reap() {
+	local i
+	for ((i = 0; i < $2 * 10; i++)); do
+		pid_alive "$1" || break
+		sleep 0.1
+	done
+	kill_pid "$1" TERM 5
+}
+
+cleanup() {
+	local rc=$? pid
+	trap - EXIT
+	for pid in $PIDS; do
+		kill_pid "$pid" TERM 5
+	done
+	if [ -n "${KEEP_TMP:-}" ] || { [ "$TESTS_FAILED" -gt 0 ] && [ -n "${KEEP_TMP_ON_FAIL:-}" ]; }; then
+		echo "# temporary files kept in $T"
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds or SECONDS pass. Returns CMD's last status.
+wait_for() {
+	local secs=$1 i
+	shift
+	for ((i = 0; i < secs * 10; i++)); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	"$@"
+}
+
+# ---------- ports ----------
+
+# free_port VAR: stores in VAR a random port in 20000-60000 on which nothing listens (TCP or UDP).
+free_port() {
+	local p i
+	for ((i = 0; i < 200; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+		case $USED_PORTS in *" $p "*) continue ;; esac
+		if [ -z "$(ss -Hantu "sport = :$p" 2>/dev/null)" ]; then
+			USED_PORTS="$USED_PORTS$p "
+			printf -v "$1" '%s' "$p"
+			return 0
+		fi
+	done
+	echo "free_port: no free port found" >&2
+	return 1
+}
+
+# ---------- tools ----------
+
+# The dnssend helper: built by make as $ADNS_BUILD/tests/dnssend, else compiled here.
+dnssend_path() {
+	if [ -x "$ADNS_BUILD/tests/dnssend" ] && [ "$ADNS_BUILD/tests/dnssend" -nt "$REPO/tests/tools/dnssend.c" ]; then
+		DNSSEND=$ADNS_BUILD/tests/dnssend
+		return 0
+	fi
+	DNSSEND=$T/dnssend
+	[ -x "$DNSSEND" ] && return 0
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$DNSSEND" "$REPO/tests/tools/dnssend.c"
+}
+
+require_tools() {
+	local t missing=""
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
+	done
+	if [ -n "$missing" ]; then
+		not_ok "required tools are installed" "missing:$missing (make deps installs them)"
+		exit 1
+	fi
+}
+
+require_daemon() {
+	if [ ! -x "$ADNSD" ]; then
+		not_ok "the sanitizer build of acme-dnsd exists" "not found: $ADNSD (make $ADNS_BUILD/asan/acme-dnsd)"
+		exit 1
+	fi
+}
+
+# ---------- configuration ----------
+
+# write_config FILE [key=value...]: writes an acme-dnsd YAML file. Keys (defaults in brackets):
+#   dns_port [$DNS_PORT] api_port [$API_PORT] listen6 [yes] zone [auth.example.test]
+#   ns_name [ns1.<zone>] admin [hostmaster.example.test] zones_dir [] challenge_ttl [1] negative_ttl [60]
+#   tcp_idle_timeout [] api_listen [127.0.0.1:<api_port>] tls_cert [] tls_key [] registration [true]
+#   trusted_proxies [["127.0.0.1/32"]] max_body [4096] store [$T/acme-dnsd.db] values_kept [2]
+#   log_level [debug] extra_dns [] extra_api [] (raw YAML lines, indented by the caller)
+write_config() {
+	local file=$1
+	shift
+	local dns_port=$DNS_PORT api_port=$API_PORT listen6=yes zone=auth.example.test ns_name="" \
+		admin=hostmaster.example.test zones_dir="" challenge_ttl=1 negative_ttl=60 tcp_idle_timeout="" \
+		api_listen="" tls_cert="" tls_key="" registration=true trusted_proxies='["127.0.0.1/32"]' max_body=4096 \
+		store="$T/acme-dnsd.db" values_kept=2 log_level=debug extra_dns="" extra_api="" kv k
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		dns_port | api_port | listen6 | zone | ns_name | admin | zones_dir | challenge_ttl | negative_ttl | \
+			tcp_idle_timeout | api_listen | tls_cert | tls_key | registration | trusted_proxies | max_body | store | \
+			values_kept | log_level | extra_dns | extra_api)
+			printf -v "$k" '%s' "${kv#*=}" ;;
+		*)
+			echo "write_config: unknown key $k" >&2
+			return 1 ;;
+		esac
+	done
+	[ -n "$ns_name" ] || ns_name=ns1.$zone
+	[ -n "$api_listen" ] || api_listen=127.0.0.1:$api_port
+	{
+		echo "# written by tests/integration/lib.sh"
+		echo "dns:"
+		if [ "$listen6" = yes ]; then
+			echo "  listen: [\"127.0.0.1:$dns_port\", \"[::1]:$dns_port\"]"
+		else
+			echo "  listen: [\"127.0.0.1:$dns_port\"]"
+		fi
+		echo "  zone: $zone"
+		echo "  ns_name: $ns_name"
+		echo "  admin: $admin"
+		[ -n "$zones_dir" ] && echo "  zones_dir: $zones_dir"
+		echo "  challenge_ttl: $challenge_ttl"
+		echo "  negative_ttl: $negative_ttl"
+		[ -n "$tcp_idle_timeout" ] && echo "  tcp_idle_timeout: $tcp_idle_timeout"
+		[ -n "$extra_dns" ] && printf '%s\n' "$extra_dns"
+		echo "api:"
+		echo "  listen: \"$api_listen\""
+		if [ -n "$tls_cert" ]; then
+			echo "  tls:"
+			echo "    cert: $tls_cert"
+			echo "    key: $tls_key"
+		fi
+		echo "  registration: $registration"
+		echo "  trusted_proxies: $trusted_proxies"
+		echo "  max_body: $max_body"
+		[ -n "$extra_api" ] && printf '%s\n' "$extra_api"
+		echo "store:"
+		echo "  path: $store"
+		echo "  values_kept: $values_kept"
+		echo "log:"
+		echo "  level: $log_level"
+		echo "  format: text"
+	} >"$file"
+	ZONE=$zone
+}
+
+# ---------- acme-dnsd ----------
+
+# The API's scheme: set_api_tls CAFILE switches to https (curl trusts CAFILE), set_api_plain back to http.
+# API_URL follows API_PORT: it is set again by these and by start_acmednsd.
+API_SCHEME=http
+set_api_plain() {
+	API_SCHEME=http
+	CURL_TLS=()
+	API_URL=$API_SCHEME://127.0.0.1:$API_PORT
+}
+set_api_tls() {
+	API_SCHEME=https
+	CURL_TLS=(--cacert "$1")
+	API_URL=$API_SCHEME://127.0.0.1:$API_PORT
+}
+
+adns_ready() {
+	pid_alive "$ADNS_PID" || return 2
+	[ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "${CURL_TLS[@]}" "$API_URL/health")" = 200 ] || return 1
+	dig @127.0.0.1 -p "$DNS_PORT" +time=1 +tries=1 +norec SOA "$ZONE" 2>/dev/null | grep -q 'status: NOERROR'
+}
+
+# start_acmednsd CONFIG [LOG]: starts the sanitizer build in the foreground and waits (30 s at most) until
+# GET /health answers 200 and the apex SOA answers. Returns 1 (with a not ok line) when it does not come up.
+start_acmednsd() {
+	local cfg=$1 log=${2:-$T/acme-dnsd.log} i
+	ADNS_LOG=$log
+	API_URL=$API_SCHEME://127.0.0.1:$API_PORT
+	echo "# starting acme-dnsd -c $cfg (log $log)"
+	"$ADNSD" -c "$cfg" >>"$log" 2>&1 &
+	ADNS_PID=$!
+	track_pid "$ADNS_PID"
+	for ((i = 0; i < 300; i++)); do
+		adns_ready && return 0
+		pid_alive "$ADNS_PID" || break
+		sleep 0.1
+	done
+	if pid_alive "$ADNS_PID"; then
+		not_ok "acme-dnsd answers /health and the apex SOA within 30 s" "config: $cfg" "$(cat "$cfg")"
+		kill_pid "$ADNS_PID" KILL 2
+	else
+		wait "$ADNS_PID" 2>/dev/null && i=0 || i=$?
+		untrack_pid "$ADNS_PID"
+		not_ok "acme-dnsd starts (it exited with status $i)" "config: $cfg" "$(cat "$cfg")"
+	fi
+	ADNS_PID=""
+	return 1
+}
+
+# sanitizer_report LOG: prints the sanitizer findings in LOG, if any.
+sanitizer_report() {
+	grep -E -A12 'ERROR: (AddressSanitizer|LeakSanitizer|ThreadSanitizer)|runtime error:|SUMMARY: (Address|Undefined|Leak)Sanitizer' "$1" 2>/dev/null | head -60
+}
+
+# stop_acmednsd [DESCRIPTION]: SIGTERM, waits up to 10 s, then reports one test: stopped in time, exit 0,
+# no sanitizer output in the log.
+stop_acmednsd() {
+	local desc=${1:-"acme-dnsd stops on SIGTERM with status 0 and no sanitizer report"} san
+	[ -n "$ADNS_PID" ] || return 0
+	kill_pid "$ADNS_PID" TERM 10
+	ADNS_PID=""
+	san=$(sanitizer_report "$ADNS_LOG")
+	if [ "$KILL_FORCED" = 1 ]; then
+		not_ok "$desc" "did not stop within 10 s of SIGTERM (killed)" "$san"
+	elif [ -n "$san" ]; then
+		not_ok "$desc" "sanitizer report in $ADNS_LOG:" "$san"
+	elif [ "$KILL_RC" != 0 ]; then
+		not_ok "$desc" "exit status $KILL_RC"
+	else
+		ok "$desc"
+	fi
+}
+
+# reload_acmednsd: sends SIGHUP.
+reload_acmednsd() {
+	kill -HUP "$ADNS_PID"
+}
+
+# ---------- DNS ----------
+
+# qdig ARGS...: dig against our daemon on 127.0.0.1, bounded (2 s, one try), no recursion asked.
+qdig() {
+	dig @127.0.0.1 -p "$DNS_PORT" +time=2 +tries=1 "$@" 2>&1
+}
+
+# Parsers over a saved dig output ($1).
+d_status() { printf '%s\n' "$1" | sed -n 's/.*->>HEADER<<-.* status: \([A-Z0-9]*\),.*/\1/p' | head -1; }
+d_flags() { printf '%s\n' "$1" | sed -n 's/^;; flags: \([^;]*\);.*/\1/p' | head -1; }
+d_has_flag() { d_flags "$1" | tr ' ' '\n' | grep -qx "$2"; }
+d_count() { printf '%s\n' "$1" | sed -n "s/^;; flags:.* $2: \([0-9]*\).*/\1/p" | head -1; }
+# d_section OUT ANSWER|AUTHORITY|ADDITIONAL: the records of that section, one per line, whitespace squeezed.
+d_section() {
+	printf '%s\n' "$1" | awk -v s=";; $2 SECTION:" '$0 == s {f = 1; next} f && /^$/ {f = 0} f' | tr -s ' \t' ' '
+}
+# d_rdata OUT SECTION TYPE: the rdata (field 5 onward) of the TYPE records of a section, sorted.
+d_rdata() { d_section "$1" "$2" | awk -v t="$3" '$4 == t {$1 = $2 = $3 = $4 = ""; sub(/^ +/, ""); print}' | sort; }
+# d_ttls OUT SECTION TYPE: the TTLs of the TYPE records of a section.
+d_ttls() { d_section "$1" "$2" | awk -v t="$3" '$4 == t {print $2}' | sort -u; }
+# d_types OUT SECTION: the distinct types in a section.
+d_types() { d_section "$1" "$2" | awk '{print $4}' | sort -u; }
+
+# ---------- raw DNS messages (for dnssend) ----------
+
+# name_hex NAME: the uncompressed wire form of NAME in hex.
+name_hex() {
+	local name=${1%.} out="" label labels
+	IFS=. read -ra labels <<<"$name"
+	for label in "${labels[@]}"; do
+		[ -n "$label" ] || continue
+		out+=$(printf '%02x' "${#label}")$(printf '%s' "$label" | od -An -tx1 | tr -d ' \n')
+	done
+	printf '%s00' "$out"
+}
+
+# query_hex ID NAME TYPE [FLAGS]: a one-question IN query without EDNS (FLAGS default 0100 = RD).
+query_hex() {
+	printf '%04x%s0001000000000000%s%04x0001' "$1" "${4:-0100}" "$(name_hex "$2")" "$3"
+}
+
+RCODE_NAMES=(NOERROR FORMERR SERVFAIL NXDOMAIN NOTIMP REFUSED YXDOMAIN YXRRSET NXRRSET NOTAUTH NOTZONE
+	RCODE11 RCODE12 RCODE13 RCODE14 RCODE15 BADVERS)
+
+# Parsers over an answer in hex ($1), as dnssend prints it.
+r_id() { printf '%s' "${1:0:4}"; }
+r_flags() { printf '%d' $((16#${1:4:4})); }
+r_count() { # r_count HEX 0..3 (QD AN NS AR)
+	printf '%d' $((16#${1:$((8 + 4 * $2)):4}))
+}
+# r_rcode HEX: the rcode's name, with the extended bits of an OPT record that ends the message.
+r_rcode() {
+	local h=$1 rc ext=0 tail
+	rc=$((16#${h:6:2} & 15))
+	if [ "$(r_count "$h" 3)" -gt 0 ] && [ ${#h} -ge 46 ]; then
+		tail=${h: -22}
+		[ "${tail:0:6}" = 000029 ] && ext=$((16#${tail:10:2}))
+	fi
+	rc=$((ext << 4 | rc))
+	if [ "$rc" -lt ${#RCODE_NAMES[@]} ]; then printf '%s' "${RCODE_NAMES[$rc]}"; else printf 'RCODE%d' "$rc"; fi
+}
+# r_has_opt HEX: the message ends with an OPT record.
+r_has_opt() { [ "$(r_count "$1" 3)" -gt 0 ] && [ ${#1} -ge 46 ] && [ "${1: -22:6}" = 000029 ]; }
+
+# ---------- HTTP API ----------
+
+# api METHOD PATH [curl args...]: sets HTTP_CODE and HTTP_BODY.
+api() {
+	local method=$1 path=$2 out
+	shift 2
+	out=$(curl -s -m 10 -X "$method" "${CURL_TLS[@]}" -w '\n%{http_code}' "$@" "$API_URL$path" 2>&1)
+	HTTP_CODE=${out##*$'\n'}
+	HTTP_BODY=${out%$'\n'*}
+}
+
+# json_str JSON KEY: the value of a top-level string member (our answers are flat; values hold no escapes).
+json_str() {
+	printf '%s' "$1" | tr -d '\n' | sed -n "s/.*\"$2\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p"
+}
+
+# register [JSON]: POST /register; on 201 sets REG_USER REG_KEY REG_SUB REG_FULL.
+register() {
+	REG_USER="" REG_KEY="" REG_SUB="" REG_FULL=""
+	if [ $# -gt 0 ]; then
+		api POST /register -H 'Content-Type: application/json' --data-binary "$1"
+	else
+		api POST /register
+	fi
+	[ "$HTTP_CODE" = 201 ] || return 1
+	REG_USER=$(json_str "$HTTP_BODY" username)
+	REG_KEY=$(json_str "$HTTP_BODY" password)
+	REG_SUB=$(json_str "$HTTP_BODY" subdomain)
+	REG_FULL=$(json_str "$HTTP_BODY" fulldomain)
+	[ -n "$REG_USER" ] && [ -n "$REG_KEY" ] && [ -n "$REG_SUB" ]
+}
+
+# update USER KEY SUBDOMAIN TXT [METHOD] [curl args...]: POST (or METHOD) /update; sets HTTP_CODE/HTTP_BODY.
+update() {
+	local user=$1 key=$2 sub=$3 txt=$4 method=${5:-POST}
+	shift 4
+	[ $# -gt 0 ] && shift
+	api "$method" /update -H "X-Api-User: $user" -H "X-Api-Key: $key" -H 'Content-Type: application/json' \
+		--data-binary "{\"subdomain\": \"$sub\", \"txt\": \"$txt\"}" "$@"
+}
+
+# new_txt: a fresh 43-character base64url value (what an ACME client publishes).
+new_txt() {
+	head -c 32 /dev/urandom | openssl base64 -A | tr '+/' '-_' | tr -d '='
+}
