@@ -4,7 +4,7 @@ DESTDIR ?=
 CC      ?= cc
 BUILD   := build
 
-PKGS    := ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jansson sqlite3 openssl libcrypt liburcu liburcu-cds
+PKGS    := libcurl ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jansson sqlite3 openssl libcrypt liburcu liburcu-cds
 # Debian packages: libraries, then the real peers the tests run.
 DEB_LIBS  := build-essential pkg-config libldns-dev libevent-dev libyaml-dev libjansson-dev libsqlite3-dev \
              libssl-dev libcurl4-openssl-dev libcmocka-dev libpq-dev liburcu-dev libcrypt-dev
@@ -16,15 +16,21 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
 CFLAGS  ?= -O2 -g
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Ilib -Iacme-dns $(PKG_CFLAGS) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Ilib -Ilib/acme -Isolvers -Iacme-dns $(PKG_CFLAGS) $(CFLAGS)
 LDLIBS_ALL = $(PKG_LIBS) -pthread
 
-LIB_SRC  := $(wildcard lib/*.c)
+# lib/, lib/acme/ and solvers/ go into one archive that both programs link; each program takes what it uses.
+LIB_SRC  := $(wildcard lib/*.c lib/acme/*.c solvers/*.c)
 DAEMON_SRC := $(filter-out acme-dns/main.c,$(wildcard acme-dns/*.c))
-DAEMON_MAIN := acme-dns/main.c
+CLI_SRC  := $(wildcard cli/*.c)
+HDRS     := $(wildcard lib/*.h lib/acme/*.h solvers/*.h acme-dns/*.h cli/*.h)
 
-OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(DAEMON_SRC))
-ASAN_OBJ = $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC) $(DAEMON_SRC))
+LIB_A      = $(BUILD)/libadns.a
+ASAN_LIB_A = $(BUILD)/asan/libadns.a
+OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRC))
+ASAN_OBJ = $(patsubst %.c,$(BUILD)/asan/%.o,$(DAEMON_SRC))
+CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+ASAN_CLI_OBJ = $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRC))
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -33,8 +39,10 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit integration run install clean fuzz-replay
-all: $(BUILD)/acme-dnsd
+.PHONY: all deps check unit integration run demo install clean fuzz-replay
+PROGRAMS = $(BUILD)/acme-dnsd $(if $(CLI_SRC),$(BUILD)/acme-dns-cli)
+ASAN_PROGRAMS = $(BUILD)/asan/acme-dnsd $(if $(CLI_SRC),$(BUILD)/asan/acme-dns-cli)
+all: $(PROGRAMS)
 
 # Installs only what is missing; quick and silent when everything is there.
 deps:
@@ -49,26 +57,42 @@ deps:
 	  echo "make deps: done"; \
 	else echo "make deps: all Debian packages present"; fi
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h acme-dns/*.h)
+$(BUILD)/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/asan/%.o: %.c $(wildcard lib/*.h acme-dns/*.h)
+$(BUILD)/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -c -o $@ $<
 
-$(BUILD)/acme-dnsd: $(OBJ) $(BUILD)/acme-dns/main.o
+$(LIB_A): $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(ASAN_LIB_A): $(patsubst %.c,$(BUILD)/asan/%.o,$(LIB_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/acme-dnsd: $(OBJ) $(BUILD)/acme-dns/main.o $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
 
-# The sanitizer build of the daemon, which the integration tests run.
-$(BUILD)/asan/acme-dnsd: $(ASAN_OBJ) $(BUILD)/asan/acme-dns/main.o
+$(BUILD)/acme-dns-cli: $(CLI_OBJ) $(LIB_A)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS_ALL)
+
+# The sanitizer builds of the programs, which the integration tests run.
+$(BUILD)/asan/acme-dnsd: $(ASAN_OBJ) $(BUILD)/asan/acme-dns/main.o $(ASAN_LIB_A)
 	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_OBJ)
+$(BUILD)/asan/acme-dns-cli: $(ASAN_CLI_OBJ) $(ASAN_LIB_A)
+	$(CC) $(ALL_CFLAGS) $(SAN) -o $@ $^ $(LDLIBS_ALL)
+
+# Unit tests link the daemon's modules, the cli's modules but its main, and the library.
+ASAN_TEST_OBJ = $(ASAN_OBJ) $(filter-out $(BUILD)/asan/cli/main.o,$(ASAN_CLI_OBJ))
+$(BUILD)/asan/tests/test_%: tests/unit/test_%.c $(ASAN_TEST_OBJ) $(ASAN_LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS_ALL) -lcmocka
 
-$(BUILD)/asan/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN_OBJ)
+$(BUILD)/asan/tests/fuzz_%-replay: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(ASAN_TEST_OBJ) $(ASAN_LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -O1 $(SAN) -o $@ $^ $(LDLIBS_ALL)
 
@@ -78,7 +102,7 @@ $(BUILD)/tests/%: tests/tools/%.c
 	$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -o $@ $<
 
 check: deps
-	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/asan/acme-dnsd $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOLS)
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(ASAN_PROGRAMS) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOLS)
 	@tests/run.sh $(BUILD)
 
 unit: $(UNIT_BIN)
@@ -93,9 +117,10 @@ run: deps
 	     -e 's|@ZONES@|$(CURDIR)/zones|g' acme-dns/run.yaml.in > $(BUILD)/run/acme-dnsd.yaml
 	$(BUILD)/acme-dnsd -c $(BUILD)/run/acme-dnsd.yaml
 
-install: $(BUILD)/acme-dnsd
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit
 	install -m 0755 $(BUILD)/acme-dnsd $(DESTDIR)$(PREFIX)/sbin/acme-dnsd
+	$(if $(CLI_SRC),install -m 0755 $(BUILD)/acme-dns-cli $(DESTDIR)$(PREFIX)/bin/acme-dns-cli)
 	install -m 0644 acme-dns/acme-dnsd.yaml.example $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit/acme-dnsd.yaml.example
 
 clean:
