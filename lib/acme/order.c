@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,26 @@ static char *chain_download(struct acme *a, const char *url, const char *preferr
 	return pem;
 }
 
+/* A refusal without an identifier member (pebble, older Boulder) still names it in its detail: find which. */
+static void identifier_from_detail(const struct acme_order_params *p, struct acme_error *e)
+{
+	size_t best = 0;
+	for (size_t i = 0; e->kind == ACME_ERR_CA && !e->identifier[0] && i < p->n_names; i++) {
+		size_t len = strlen(p->names[i]);
+		const char *hit = strstr(e->detail, p->names[i]);
+		bool whole = hit && (hit == e->detail || !(isalnum((unsigned char)hit[-1]) || hit[-1] == '.' ||
+							    hit[-1] == '-' || hit[-1] == '*')) &&
+			     !(isalnum((unsigned char)hit[len]) || hit[len] == '-' || hit[len] == '.');
+		if (whole && len > best)
+			best = len;
+	}
+	for (size_t i = 0; best && i < p->n_names; i++)
+		if (strlen(p->names[i]) == best && strstr(e->detail, p->names[i])) {
+			snprintf(e->identifier, sizeof(e->identifier), "%s", p->names[i]);
+			return;
+		}
+}
+
 int acme_order_issue(struct acme *a, const struct acme_order_params *p, char **fullchain, struct acme_error *e)
 {
 	struct order_run run = { .a = a, .p = p };
@@ -352,6 +373,8 @@ int acme_order_issue(struct acme *a, const struct acme_order_params *p, char **f
 	if (!a->kid || !p->n_names || !p->cert_key || !p->solver)
 		return acme_fail(e, ACME_ERR_USAGE, "an order needs an account, names, a certificate key and a solver");
 	int rc = order_create(&run, e);
+	if (rc < 0)
+		identifier_from_detail(p, e);
 	if (rc == 0)
 		rc = authz_load(&run, e);
 	if (rc == 0 && run.n)
