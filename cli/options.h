@@ -1,0 +1,99 @@
+/* acme-dns-cli options: flags, then environment variables, then the YAML config file, then defaults. */
+#ifndef ADNS_CLI_OPTIONS_H
+#define ADNS_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_LIST_MAX 100        /* names of one certificate (CERT_MAX_NAMES) */
+#define CLI_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
+
+enum cli_cmd {
+	CLI_CMD_NONE = 0,
+	CLI_CMD_REGISTER,
+	CLI_CMD_ISSUE,
+	CLI_CMD_RENEW,
+	CLI_CMD_REVOKE,
+	CLI_CMD_ACCOUNT,
+	CLI_CMD_UPDATE,
+	CLI_CMD_HELP,
+	CLI_CMD_VERSION,
+};
+
+enum cli_account_action { CLI_ACCOUNT_NONE = 0, CLI_ACCOUNT_SHOW, CLI_ACCOUNT_ROLLOVER, CLI_ACCOUNT_DEACTIVATE };
+
+struct cli_list {
+	char *v[CLI_LIST_MAX];
+	size_t n;
+};
+
+/* Every value is owned by the struct (cli_options_free). Plain record: the commands read it, nobody writes it
+ * after cli_options_parse. */
+struct cli_options {
+	enum cli_cmd cmd;
+	enum cli_account_action account_action;
+	enum cli_cmd help_cmd;          /* for CLI_CMD_HELP: the command whose help to print, NONE for the overview */
+	uint64_t given;                 /* bit per option: set by a flag, the environment or the file */
+
+	char *config;
+	char *server;
+	char *state_dir;
+	char *ca_file;
+	struct cli_list email;
+	bool accept_tos;
+	char *eab_kid;
+	char *eab_hmac_key;             /* secret: wiped on free */
+	int account_key_type;           /* enum key_type */
+	char *acme_dns_api;
+	char *acme_dns_storage;
+	bool acme_dns_register;
+	struct cli_list dns_resolvers;
+	int propagation_timeout;
+	int propagation_interval;
+	bool skip_propagation;
+	int timeout;
+	int lock_timeout;
+	bool json;
+	bool quiet;
+	int log_level;                  /* enum log_level */
+
+	struct cli_list domain;         /* lower case, trailing dot removed, duplicates merged */
+	char *cert_name;
+	int key_type;                   /* enum key_type */
+	bool reuse_key;
+	char *profile;
+	char *preferred_chain;
+	char *deploy_hook;
+	bool all;
+	int days;
+	bool force;
+	int reason;
+	bool with_cert_key;
+	char *value;
+};
+
+enum cli_parse { CLI_PARSE_OK = 0, CLI_PARSE_HELP, CLI_PARSE_VERSION, CLI_PARSE_ERROR };
+
+/* Fills o from argv (argv[0] is the program), envp ("NAME=value", NULL-terminated; may be NULL), the config file
+ * named by --config or ACME_DNS_CLI_CONFIG, and defaults; then checks what the command needs. Returns
+ * CLI_PARSE_ERROR with err set (one line, "FILE:LINE: key: reason" for the config file). Call cli_options_free
+ * in every case. */
+enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[], struct cli_options *o,
+				 char *err, size_t errlen);
+/* Frees what o holds (wiping the EAB key) and zeroes it. */
+void cli_options_free(struct cli_options *o);
+/* True when the option (long name, e.g. "key-type") was set by a flag, the environment or the config file. */
+bool cli_options_given(const struct cli_options *o, const char *name);
+/* Whether --json was asked for, read from argv and envp alone (to answer a usage error in JSON). */
+bool cli_options_wants_json(int argc, char *const argv[], char *const envp[]);
+/* Prints the help of cmd (CLI_CMD_NONE: the overview) to f. */
+void cli_options_help(FILE *f, enum cli_cmd cmd);
+/* The command's name ("issue"), "" for NONE. */
+const char *cli_cmd_name(enum cli_cmd cmd);
+/* Checks a DNS name the way -d does; writes the normalised name (lower case, no trailing dot) to out. Returns 0
+ * or -1 with err set. */
+int cli_domain_normalise(const char *in, char *out, size_t outlen, char *err, size_t errlen);
+
+#endif
