@@ -55,6 +55,7 @@ static void fill_dns(struct cli_ctx *c)
 	c->dns.interval_s = o->propagation_interval;
 	c->dns.progress = cli_progress_dns;
 	c->dns.progress_ctx = c->out;
+	c->dns.cancel = &cli_cancel;
 }
 
 int cli_ctx_open(struct cli_ctx *c, const struct cli_options *o, struct cli_out *out)
@@ -105,6 +106,7 @@ int cli_ctx_acme(struct cli_ctx *c, const char *server, struct acme **a)
 		.timeout_s = c->opt->timeout,
 		.progress = cli_progress_ca,
 		.progress_ctx = c->out,
+		.cancel = &cli_cancel,
 	};
 	struct acme_error e = { 0 };
 	log_debug("CA directory %s", server);

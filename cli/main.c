@@ -10,6 +10,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #ifndef ADNS_VERSION
@@ -56,6 +57,24 @@ static int run(const struct cli_options *o)
 	return rc;
 }
 
+/* Signal handlers only set a flag: the waits see it, the order unwinds, its records are removed. */
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	cli_cancel = 1;
+}
+
+static void stop_signals_catch(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;                /* no SA_RESTART: a sleep ends at once */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_options o;
@@ -75,6 +94,7 @@ int main(int argc, char **argv)
 		printf("acme-dns-cli %s\n", ADNS_VERSION);
 	} else {
 		log_setup((enum log_level)o.log_level, 0);
+		stop_signals_catch();
 		rc = run(&o);
 	}
 	cli_options_free(&o);

@@ -118,6 +118,8 @@ json_t *cli_out_take_error(struct cli_out *out)
 	return e;
 }
 
+volatile sig_atomic_t cli_cancel;
+
 int cli_exit_for_acme(enum acme_err kind)
 {
 	switch (kind) {
@@ -134,6 +136,8 @@ int cli_exit_for_acme(enum acme_err kind)
 		return CLI_EXIT_SETUP;
 	case ACME_ERR_USAGE:
 		return CLI_EXIT_USAGE;
+	case ACME_ERR_CANCELLED:
+		return CLI_EXIT_CANCELLED;
 	default:
 		return CLI_EXIT_INTERNAL;
 	}

@@ -7,7 +7,11 @@
 #include <jansson.h>
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
+
+/* Set by the SIGINT/SIGTERM handler; the waits in lib/ watch it. */
+extern volatile sig_atomic_t cli_cancel;
 
 /* The documented exit codes (cli/README.md). */
 enum cli_exit {
@@ -21,6 +25,7 @@ enum cli_exit {
 	CLI_EXIT_NET = 7,
 	CLI_EXIT_LOCKED = 8,
 	CLI_EXIT_HOOK = 9,
+	CLI_EXIT_CANCELLED = 10,     /* SIGINT/SIGTERM: the order stopped, its records were removed */
 };
 
 struct cli_out;

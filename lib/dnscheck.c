@@ -464,11 +464,16 @@ static long dc_now_ms(void)
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void dc_sleep_ms(long ms)
+static bool dc_cancelled(const struct dnscheck_opts *o)
+{
+	return o->cancel && *o->cancel;
+}
+
+static void dc_sleep_ms(const struct dnscheck_opts *o, long ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
 
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !dc_cancelled(o))
 		;
 }
 
@@ -496,12 +501,17 @@ int dnscheck_wait_txt(const struct dnscheck_opts *o, const struct dnscheck_item 
 				     w.missing ? w.first : "");
 		if (w.missing == 0)
 			rc = 0;
-		else if (elapsed >= timeout_ms)
+		else if (elapsed >= timeout_ms || dc_cancelled(op))
 			break;
 		else
-			dc_sleep_ms(interval_ms < timeout_ms - elapsed ? interval_ms : timeout_ms - elapsed);
+			dc_sleep_ms(op, interval_ms < timeout_ms - elapsed ? interval_ms : timeout_ms - elapsed);
+		if (rc != 0 && dc_cancelled(op))
+			break;
 	}
-	if (rc != 0)
+	if (rc != 0 && dc_cancelled(op))
+		snprintf(errbuf, errlen, "interrupted after %ld s with %zu value%s still missing", elapsed / 1000, w.missing,
+			 w.missing == 1 ? "" : "s");
+	else if (rc != 0)
 		snprintf(errbuf, errlen, "after %ld s, %zu value%s still missing; first: %s", elapsed / 1000, w.missing,
 			 w.missing == 1 ? "" : "s", w.first);
 	dc_wait_free(&w);

@@ -3,6 +3,7 @@
 #ifndef ADNS_DNSCHECK_H
 #define ADNS_DNSCHECK_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -17,6 +18,7 @@ struct dnscheck_opts {
 	/* Called once per round while waiting (may be NULL): what is still missing. */
 	void (*progress)(void *ctx, int elapsed_s, int timeout_s, size_t missing, const char *first_missing);
 	void *progress_ctx;
+	volatile sig_atomic_t *cancel;  /* set by a signal handler to stop waiting; NULL = never */
 };
 
 struct dnscheck_item {

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@ enum acme_err {
 	ACME_ERR_USAGE,        /* the request makes no sense for this CA (no EAB given when required, no ARI...) */
 	ACME_ERR_TIMEOUT,      /* the CA did not finish within the deadline */
 	ACME_ERR_INTERNAL,
+	ACME_ERR_CANCELLED,    /* *cancel was set (a signal): the order stopped and its records were removed */
 };
 
 struct acme_error {
@@ -41,6 +43,8 @@ struct acme_options {
 	/* Called while waiting on the CA (may be NULL). */
 	void (*progress)(void *ctx, const char *stage, int elapsed_s, int limit_s);
 	void *progress_ctx;
+	/* Set (by a signal handler) to stop waiting: the order unwinds and removes its records. NULL = never. */
+	volatile sig_atomic_t *cancel;
 };
 
 struct acme;

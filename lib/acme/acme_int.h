@@ -10,6 +10,7 @@ struct acme {
 	int timeout_s;
 	void (*progress)(void *ctx, const char *stage, int elapsed_s, int limit_s);
 	void *progress_ctx;
+	volatile sig_atomic_t *cancel;
 	json_t *directory;
 	char *nonce;                    /* the freshest Replay-Nonce, used once */
 	EVP_PKEY *key;                  /* account key (borrowed) */
@@ -31,6 +32,8 @@ json_t *acme_json_body(const struct http_response *resp, const char *what, struc
  * Retry-After with a bounded backoff, within a->timeout_s. Returns the last object or NULL with e set. */
 json_t *acme_poll(struct acme *a, const char *url, const char *stage, const char *const *waiting,
 		  struct acme_error *e);
+/* True once the caller asked to stop; sets e then. */
+bool acme_cancelled(const struct acme *a, struct acme_error *e);
 /* Reads an RFC 3339 time. Returns 0 or -1. */
 int acme_parse_time(const char *s, time_t *out);
 

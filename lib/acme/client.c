@@ -14,7 +14,8 @@
 #define ERRLEN 512
 #define BADNONCE_RETRIES 5
 
-static const char *const kind_names[] = { "ok", "net", "ca", "dns", "setup", "usage", "timeout", "internal" };
+static const char *const kind_names[] = { "ok", "net", "ca", "dns", "setup", "usage", "timeout", "internal",
+					   "cancelled" };
 
 const char *acme_err_name(enum acme_err k)
 {
@@ -61,6 +62,7 @@ struct acme *acme_new(const struct acme_options *o, struct acme_error *e)
 	a->timeout_s = o->timeout_s > 0 ? o->timeout_s : 300;
 	a->progress = o->progress;
 	a->progress_ctx = o->progress_ctx;
+	a->cancel = o->cancel;
 	struct http_response r = { 0 };
 	char err[ERRLEN];
 	if (http_request(a->http, "GET", a->directory_url, NULL, NULL, 0, NULL, &r, err, sizeof(err)) < 0) {
@@ -234,6 +236,14 @@ static long poll_delay(long retry_after, int round)
 	return d > 10 ? 10 : d;
 }
 
+bool acme_cancelled(const struct acme *a, struct acme_error *e)
+{
+	if (!a->cancel || !*a->cancel)
+		return false;
+	acme_fail(e, ACME_ERR_CANCELLED, "interrupted: stopped waiting on the CA");
+	return true;
+}
+
 json_t *acme_poll(struct acme *a, const char *url, const char *stage, const char *const *waiting,
 		  struct acme_error *e)
 {
@@ -257,7 +267,11 @@ json_t *acme_poll(struct acme *a, const char *url, const char *stage, const char
 		}
 		if (a->progress)
 			a->progress(a->progress_ctx, stage, (int)elapsed, a->timeout_s);
-		sleep((unsigned)delay);
+		if (acme_cancelled(a, e))
+			return NULL;
+		sleep((unsigned)delay);     /* a signal ends the sleep early; the next round sees the flag */
+		if (acme_cancelled(a, e))
+			return NULL;
 	}
 }
 

@@ -379,6 +379,8 @@ int acme_order_issue(struct acme *a, const struct acme_order_params *p, char **f
 		rc = authz_load(&run, e);
 	if (rc == 0 && run.n)
 		rc = records_present(&run, e);
+	if (rc == 0 && acme_cancelled(a, e))
+		rc = -1;
 	if (rc == 0)
 		rc = challenges_answer(&run, e);
 	if (rc == 0)
