@@ -8,7 +8,7 @@ PKGS    := libcurl ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jan
 # Debian packages: libraries, then the real peers the tests run.
 DEB_LIBS  := build-essential pkg-config libldns-dev libevent-dev libyaml-dev libjansson-dev libsqlite3-dev \
              libssl-dev libcurl4-openssl-dev libcmocka-dev libpq-dev liburcu-dev libcrypt-dev
-DEB_PEERS := pebble lego bind9-dnsutils knot-dnsutils curl sqlite3 openssl ca-certificates procps iproute2
+DEB_PEERS := pebble lego bind9-dnsutils knot-dnsutils curl sqlite3 openssl ca-certificates procps iproute2 uacme time
 DEB_ALL   := $(DEB_LIBS) $(DEB_PEERS)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -39,7 +39,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit integration run demo install clean fuzz-replay
+.PHONY: all deps check unit integration run demo bench-issue install clean fuzz-replay
 PROGRAMS = $(BUILD)/acme-dnsd $(if $(CLI_SRC),$(BUILD)/acme-dns-cli)
 ASAN_PROGRAMS = $(BUILD)/asan/acme-dnsd $(if $(CLI_SRC),$(BUILD)/asan/acme-dns-cli)
 all: $(PROGRAMS)
@@ -116,6 +116,16 @@ run: deps
 	@sed -e 's/@DNS_PORT@/$(RUN_DNS_PORT)/g' -e 's/@API_PORT@/$(RUN_API_PORT)/g' -e 's|@STATE@|$(CURDIR)/$(BUILD)/run|g' \
 	     -e 's|@ZONES@|$(CURDIR)/zones|g' acme-dns/run.yaml.in > $(BUILD)/run/acme-dnsd.yaml
 	$(BUILD)/acme-dnsd -c $(BUILD)/run/acme-dnsd.yaml
+
+# The main job: a wildcard certificate issued end to end on loopback (pebble + acme-dnsd + acme-dns-cli).
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/acme-dns-cli
+	@demo/demo.sh $(BUILD)
+
+# acme-dns-cli against uacme and lego on the same order; prints medians and ratios (bench/README.md).
+bench-issue: deps
+	@$(MAKE) --no-print-directory $(BUILD)/acme-dnsd $(BUILD)/acme-dns-cli
+	@bench/issue.sh $(BUILD)
 
 install: $(PROGRAMS)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define ERRLEN 512
-#define BADNONCE_RETRIES 5
+#define BADNONCE_RETRIES 10
 
 static const char *const kind_names[] = { "ok", "net", "ca", "dns", "setup", "usage", "timeout", "internal",
 					   "cancelled" };
@@ -227,13 +227,21 @@ static bool status_waiting(const char *status, const char *const *waiting)
 	return false;
 }
 
-/* Seconds to wait before the next poll: the CA's Retry-After within [1, 60], else 1, 2, 4 ... up to 10. */
-static long poll_delay(long retry_after, int round)
+/* Milliseconds to wait before the next poll: the CA's Retry-After within [1 s, 60 s]; without one, 200 ms doubling
+ * up to 10 s, so a CA that is quick is not waited on for long and a slow one is not hammered. */
+static long poll_delay_ms(long retry_after, int round)
 {
 	if (retry_after >= 0)
-		return retry_after < 1 ? 1 : retry_after > 60 ? 60 : retry_after;
-	long d = 1L << (round < 4 ? round : 4);
-	return d > 10 ? 10 : d;
+		return (retry_after < 1 ? 1 : retry_after > 60 ? 60 : retry_after) * 1000;
+	long d = 200L << (round < 6 ? round : 6);
+	return d > 10000 ? 10000 : d;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool acme_cancelled(const struct acme *a, struct acme_error *e)
@@ -247,8 +255,7 @@ bool acme_cancelled(const struct acme *a, struct acme_error *e)
 json_t *acme_poll(struct acme *a, const char *url, const char *stage, const char *const *waiting,
 		  struct acme_error *e)
 {
-	struct timespec t0, now;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long t0 = now_ms();
 	for (int round = 0;; round++) {
 		struct http_response r;
 		if (acme_post(a, url, NULL, NULL, NULL, &r, e) < 0)
@@ -259,17 +266,17 @@ json_t *acme_poll(struct acme *a, const char *url, const char *stage, const char
 		if (!o || !status_waiting(json_string_value(json_object_get(o, "status")), waiting))
 			return o;
 		json_decref(o);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		long elapsed = (long)(now.tv_sec - t0.tv_sec), delay = poll_delay(retry_after, round);
-		if (elapsed + delay > a->timeout_s) {
-			acme_fail(e, ACME_ERR_TIMEOUT, "%s: still not done after %ld s (%s)", stage, elapsed, url);
+		long elapsed = now_ms() - t0, delay = poll_delay_ms(retry_after, round);
+		if (elapsed + delay > a->timeout_s * 1000L) {
+			acme_fail(e, ACME_ERR_TIMEOUT, "%s: still not done after %ld s (%s)", stage, elapsed / 1000, url);
 			return NULL;
 		}
 		if (a->progress)
-			a->progress(a->progress_ctx, stage, (int)elapsed, a->timeout_s);
+			a->progress(a->progress_ctx, stage, (int)(elapsed / 1000), a->timeout_s);
 		if (acme_cancelled(a, e))
 			return NULL;
-		sleep((unsigned)delay);     /* a signal ends the sleep early; the next round sees the flag */
+		struct timespec ts = { delay / 1000, (delay % 1000) * 1000000 };
+		nanosleep(&ts, NULL);       /* a signal ends the sleep early; the next round sees the flag */
 		if (acme_cancelled(a, e))
 			return NULL;
 	}

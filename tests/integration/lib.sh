@@ -453,3 +453,270 @@ update() {
 new_txt() {
 	head -c 32 /dev/urandom | openssl base64 -A | tr '+/' '-_' | tr -d '='
 }
+
+# ---------- pebble (the ACME test CA) ----------
+
+PEBBLE_PID=""
+PEBBLE_LOG=""
+PEBBLE_PORT=""      # ACME (HTTPS); the directory is $PEBBLE_DIR
+PEBBLE_MGMT=""      # management interface (HTTPS): /roots/0, /intermediates/0, /cert-status-by-serial/SERIAL
+PEBBLE_DIR=""
+PEBBLE_CA=""        # the CA of pebble's own HTTPS certificate (what an ACME client must trust)
+# The External Account Binding pair of pebble's example configuration (pebble-config-external-account-bindings.json).
+PEBBLE_EAB_KID=kid-1
+PEBBLE_EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+
+# pebble_tls_ca: makes (once per run) a CA and a certificate for localhost, 127.0.0.1 and ::1 for pebble's HTTPS
+# listeners in $T/pebble-tls; sets PEBBLE_CA. Returns 1 (with a not ok line) when openssl fails.
+pebble_tls_ca() {
+	local d=$T/pebble-tls
+	PEBBLE_CA=$d/ca.pem
+	[ -s "$d/localhost.pem" ] && return 0
+	mkdir -p "$d"
+	(
+		set -e
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" -out "$d/ca.pem" \
+			-days 2 -subj "/CN=acme-dnsd test CA" -addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign"
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/localhost.key" \
+			-out "$d/localhost.csr" -subj "/CN=localhost"
+		printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$d/ext.cnf"
+		openssl x509 -req -in "$d/localhost.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+			-extfile "$d/ext.cnf" -out "$d/localhost.pem"
+	) >"$d/openssl.log" 2>&1 && return 0
+	not_ok "openssl makes pebble's TLS CA and localhost certificate" "$(cat "$d/openssl.log")"
+	return 1
+}
+
+pebble_up() {
+	pid_alive "$PEBBLE_PID" || return 2
+	curl -s -m 2 -o /dev/null --cacert "$PEBBLE_CA" "$PEBBLE_DIR"
+}
+
+# start_pebble [OPTION=VALUE...]: starts pebble on free loopback ports and waits (20 s at most) for its directory.
+# Options: eab=1 (externalAccountBindingRequired with the example's two keys: PEBBLE_EAB_KID / PEBBLE_EAB_KEY),
+#   strict=1 (-strict), blocklist=NAME[,NAME...] (domainBlocklist), dnsserver=ADDR:PORT [127.0.0.1:$DNS_PORT],
+#   log=FILE [$T/pebble.N.log]. Any PEBBLE_*=VALUE goes into its environment; the defaults are
+#   PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 (override them the same way).
+# Sets PEBBLE_PID PEBBLE_PORT PEBBLE_MGMT PEBBLE_DIR PEBBLE_CA PEBBLE_LOG; one pebble at a time per script
+# (save these variables to run a second). Returns 1 (with a not ok line) when it does not come up.
+PEBBLE_N=0
+start_pebble() {
+	local eab=0 strict=0 blocklist="" dnsserver="127.0.0.1:$DNS_PORT" log="" kv k http tls cfg bl="" i
+	local envs=(PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0)
+	for kv in "$@"; do
+		k=${kv%%=*}
+		case $k in
+		eab | strict | blocklist | dnsserver | log) printf -v "$k" '%s' "${kv#*=}" ;;
+		PEBBLE_*) envs+=("$kv") ;;
+		*)
+			echo "start_pebble: unknown option $k" >&2
+			return 1 ;;
+		esac
+	done
+	pebble_tls_ca || return 1
+	PEBBLE_N=$((PEBBLE_N + 1))
+	[ -n "$log" ] || log=$T/pebble.$PEBBLE_N.log
+	free_port PEBBLE_PORT && free_port PEBBLE_MGMT && free_port http && free_port tls || return 1
+	cfg=$T/pebble.$PEBBLE_N.json
+	if [ -n "$blocklist" ]; then
+		bl=$(printf '%s' "$blocklist" | sed 's/[^,][^,]*/"&"/g; s/,/, /g')
+	fi
+	{
+		echo '{'
+		echo '  "pebble": {'
+		echo "    \"listenAddress\": \"127.0.0.1:$PEBBLE_PORT\","
+		echo "    \"managementListenAddress\": \"127.0.0.1:$PEBBLE_MGMT\","
+		echo "    \"certificate\": \"$T/pebble-tls/localhost.pem\","
+		echo "    \"privateKey\": \"$T/pebble-tls/localhost.key\","
+		echo "    \"httpPort\": $http,"
+		echo "    \"tlsPort\": $tls,"
+		echo '    "ocspResponderURL": "",'
+		[ -n "$bl" ] && echo "    \"domainBlocklist\": [$bl],"
+		if [ "$eab" = 1 ]; then
+			echo '    "externalAccountBindingRequired": true,'
+			echo '    "externalAccountMACKeys": {'
+			echo "      \"$PEBBLE_EAB_KID\": \"$PEBBLE_EAB_KEY\","
+			echo '      "kid-2": "b10lLJs8l1GPIzsLP0s6pMt8O0XVGnfTaCeROxQM0BIt2XrJMDHJZBM5NuQmQJQH"'
+			echo '    }'
+		else
+			echo '    "externalAccountBindingRequired": false'
+		fi
+		echo '  }'
+		echo '}'
+	} >"$cfg"
+	local args=(-config "$cfg" -dnsserver "$dnsserver")
+	[ "$strict" = 1 ] && args+=(-strict)
+	PEBBLE_LOG=$log
+	PEBBLE_DIR=https://127.0.0.1:$PEBBLE_PORT/dir
+	echo "# starting pebble ${args[*]} (${envs[*]}; log $log)"
+	env "${envs[@]}" pebble "${args[@]}" >"$log" 2>&1 &
+	PEBBLE_PID=$!
+	track_pid "$PEBBLE_PID"
+	for ((i = 0; i < 200; i++)); do
+		pebble_up && return 0
+		pid_alive "$PEBBLE_PID" || break
+		sleep 0.1
+	done
+	not_ok "pebble answers its directory within 20 s" "config: $cfg" "$(tail -20 "$log")"
+	[ -n "$PEBBLE_PID" ] && kill_pid "$PEBBLE_PID" KILL 2
+	PEBBLE_PID=""
+	return 1
+}
+
+# stop_pebble: SIGTERM (5 s, then SIGKILL) to the pebble started last.
+stop_pebble() {
+	[ -n "$PEBBLE_PID" ] || return 0
+	kill_pid "$PEBBLE_PID" TERM 5
+	PEBBLE_PID=""
+}
+
+# pebble_root FILE [N]: writes the issuing root N (default 0) of the running pebble into FILE (it changes at
+# every start of pebble). pebble_intermediate FILE [N] likewise.
+pebble_root() {
+	curl -sf -m 5 --cacert "$PEBBLE_CA" -o "$1" "https://127.0.0.1:$PEBBLE_MGMT/roots/${2:-0}" && [ -s "$1" ]
+}
+pebble_intermediate() {
+	curl -sf -m 5 --cacert "$PEBBLE_CA" -o "$1" "https://127.0.0.1:$PEBBLE_MGMT/intermediates/${2:-0}" && [ -s "$1" ]
+}
+
+# cert_serial_hex CERTFILE: the serial as pebble writes it (lower-case hex, no leading zeros).
+cert_serial_hex() {
+	openssl x509 -in "$1" -noout -serial 2>/dev/null | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+
+# pebble_cert_status CERTFILE: pebble's view of a certificate it issued ("Valid", "Revoked", or "" when unknown).
+pebble_cert_status() {
+	curl -s -m 5 --cacert "$PEBBLE_CA" "https://127.0.0.1:$PEBBLE_MGMT/cert-status-by-serial/$(cert_serial_hex "$1")" |
+		tr -d '\n' | sed -n 's/.*"Status"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p'
+}
+
+# ---------- acme-dns-cli (the ACME client) ----------
+
+ACME_CLI=${ACME_CLI:-$ADNS_BUILD/asan/acme-dns-cli}
+CLI_N=0
+CLI_SAN=""          # labels of the client runs whose stderr held a sanitizer report
+CLI_ARGS=()         # flags every run_cli gets (cli_default_args fills it)
+
+require_cli() {
+	if [ ! -x "$ACME_CLI" ]; then
+		not_ok "the sanitizer build of acme-dns-cli exists" "not found: $ACME_CLI (make $ADNS_BUILD/asan/acme-dns-cli)"
+		exit 1
+	fi
+}
+
+# cli_default_args STATE_DIR [DIRECTORY_URL]: the flags of a run against the running pebble and acme-dnsd.
+cli_default_args() {
+	CLI_ARGS=(--state-dir "$1" --server "${2:-$PEBBLE_DIR}" --ca-file "$PEBBLE_CA" --acme-dns-api "$API_URL"
+		--acme-dns-storage "${ACMEDNS_STORAGE:-$T/acmedns.json}" --dns-resolvers "127.0.0.1:$DNS_PORT" --email admin@example.test
+		--propagation-interval 1 --propagation-timeout 30 --timeout 60 --log-level debug)
+}
+
+# run_cli LABEL COMMAND [ARGS...]: runs `acme-dns-cli COMMAND "${CLI_ARGS[@]}" ARGS...` bounded by 150 s; sets
+# RC, OUT (stdout), ERR (stderr), OUT_FILE, ERR_FILE; records a sanitizer report in CLI_SAN.
+run_cli() {
+	local label=$1 cmd=$2
+	shift 2
+	CLI_N=$((CLI_N + 1))
+	OUT_FILE=$T/cli.$CLI_N.$label.out
+	ERR_FILE=$T/cli.$CLI_N.$label.err
+	printf '%s\n' "$ACME_CLI $cmd ${CLI_ARGS[*]} $*" >"$T/cli.$CLI_N.$label.cmd"
+	timeout -k 5 150 "$ACME_CLI" "$cmd" "${CLI_ARGS[@]}" "$@" >"$OUT_FILE" 2>"$ERR_FILE" </dev/null && RC=0 || RC=$?
+	OUT=$(cat "$OUT_FILE")
+	ERR=$(cat "$ERR_FILE")
+	[ -n "$(sanitizer_report "$ERR_FILE")" ] && CLI_SAN="$CLI_SAN $label($ERR_FILE)"
+	return 0
+}
+
+# cli_ctx: the context lines of the last run_cli, for not_ok.
+cli_ctx() {
+	echo "command: $(cat "${OUT_FILE%.out}.cmd")"
+	echo "exit: $RC"
+	echo "--- stdout ($OUT_FILE) ---"
+	tail -n 15 "$OUT_FILE"
+	echo "--- stderr ($ERR_FILE) ---"
+	grep -v '^$' "$ERR_FILE" | tail -n 25
+}
+
+# check_rc DESCRIPTION EXPECTED_EXIT [MORE CONTEXT...]: one test on the last run_cli's exit status.
+check_rc() {
+	local desc=$1 exp=$2
+	shift 2
+	if [ "$RC" = "$exp" ]; then ok "$desc"; else
+		not_ok "$desc" "expected exit $exp, got $RC" "$(cli_ctx)" "$@"
+	fi
+}
+
+# check_cli_sanitizers: one test: no client run printed a sanitizer report.
+check_cli_sanitizers() {
+	local f san=""
+	for f in $CLI_SAN; do
+		san="$san"$'\n'"== $f"$'\n'"$(sanitizer_report "${f#*(}" | head -30)"
+	done
+	check "no acme-dns-cli run ($CLI_N) printed a sanitizer report" "" "${CLI_SAN# }" "$san"
+}
+
+# cnames_in TEXT: the "_acme-challenge.NAME. CNAME TARGET." records TEXT names, one per line, squeezed.
+cnames_in() {
+	printf '%s\n' "$1" | grep -oiE '_acme-challenge\.[a-z0-9.*_-]+\.?[[:space:]]+(IN[[:space:]]+)?CNAME[[:space:]]+[a-z0-9._-]+' |
+		tr -s ' \t' ' ' | sed 's/ IN / /I'
+}
+
+# A test zone example.test served by acme-dnsd from zones_dir: zone_init DIR, zone_add RECORD..., zone_reload.
+ZONE_DIR=""
+ZONE_SERIAL=1
+zone_init() {
+	ZONE_DIR=$1
+	mkdir -p "$ZONE_DIR"
+	: >"$ZONE_DIR/example.test.extra"
+	zone_write
+}
+zone_write() {
+	{
+		echo "\$ORIGIN example.test."
+		echo "\$TTL 300"
+		echo "@               IN SOA  ns1.auth.example.test. hostmaster.example.test. $ZONE_SERIAL 3600 600 604800 60"
+		echo "                IN NS   ns1.auth.example.test."
+		echo "                IN A    127.0.0.1"
+		cat "$ZONE_DIR/example.test.extra"
+	} >"$ZONE_DIR/example.test.zone"
+}
+# zone_add RECORD...: appends records (absolute names) to the zone file.
+zone_add() {
+	printf '%s\n' "$@" >>"$ZONE_DIR/example.test.extra"
+	ZONE_SERIAL=$((ZONE_SERIAL + 1))
+	zone_write
+}
+# zone_reload NAME TARGET: SIGHUPs acme-dnsd and waits (10 s) until NAME's CNAME is TARGET.
+zone_reload() {
+	local name=${1%.} target=${2%.}
+	reload_acmednsd
+	_cname_is() { qdig +short CNAME "$name" | grep -qix "$target."; }
+	wait_for 10 _cname_is
+}
+
+# test_tool NAME: sets TOOL to the helper tests/tools/NAME.c, built by make as $ADNS_BUILD/tests/NAME, else
+# compiled here into $T.
+test_tool() {
+	local src=$REPO/tests/tools/$1.c
+	if [ -x "$ADNS_BUILD/tests/$1" ] && [ "$ADNS_BUILD/tests/$1" -nt "$src" ]; then
+		TOOL=$ADNS_BUILD/tests/$1
+		return 0
+	fi
+	TOOL=$T/$1
+	[ -x "$TOOL" ] && return 0
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -o "$TOOL" "$src"
+}
+
+# cli_args_set FLAG VALUE: replaces the value of FLAG in CLI_ARGS (appends FLAG VALUE when absent); the client
+# refuses an option given twice.
+cli_args_set() {
+	local i
+	for ((i = 0; i < ${#CLI_ARGS[@]}; i++)); do
+		if [ "${CLI_ARGS[$i]}" = "$1" ]; then
+			CLI_ARGS[$((i + 1))]=$2
+			return 0
+		fi
+	done
+	CLI_ARGS+=("$1" "$2")
+}

@@ -6,8 +6,7 @@
 require_tools dig curl openssl ss pebble lego
 require_daemon
 
-free_port DNS_PORT && free_port API_PORT && free_port PEBBLE_PORT && free_port PEBBLE_MGMT &&
-	free_port PEBBLE_HTTP && free_port PEBBLE_TLS || exit 1
+free_port DNS_PORT && free_port API_PORT || exit 1
 ZONES=$T/zones
 mkdir -p "$ZONES"
 
@@ -36,58 +35,23 @@ if wait_for 10 cname_loaded; then ok "the zone file's CNAME to the challenge sub
 	exit 1
 fi
 
-# ---- pebble with its own CA and a localhost certificate ----
-P=$T/pebble
-mkdir -p "$P"
-(
-	set -e
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$P/ca.key" -out "$P/ca.pem" \
-		-days 2 -subj "/CN=acme-dnsd test CA" -addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$P/localhost.key" \
-		-out "$P/localhost.csr" -subj "/CN=localhost"
-	printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' >"$P/ext.cnf"
-	openssl x509 -req -in "$P/localhost.csr" -CA "$P/ca.pem" -CAkey "$P/ca.key" -CAcreateserial -days 2 \
-		-extfile "$P/ext.cnf" -out "$P/localhost.pem"
-) >"$P/openssl.log" 2>&1 || { not_ok "openssl makes pebble's CA and certificate" "$(cat "$P/openssl.log")"; exit 1; }
-cat >"$P/pebble.json" <<EOF
-{
-  "pebble": {
-    "listenAddress": "127.0.0.1:$PEBBLE_PORT",
-    "managementListenAddress": "127.0.0.1:$PEBBLE_MGMT",
-    "certificate": "$P/localhost.pem",
-    "privateKey": "$P/localhost.key",
-    "httpPort": $PEBBLE_HTTP,
-    "tlsPort": $PEBBLE_TLS,
-    "ocspResponderURL": "",
-    "externalAccountBindingRequired": false
-  }
-}
-EOF
-PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
-	pebble -config "$P/pebble.json" -dnsserver "127.0.0.1:$DNS_PORT" >"$P/pebble.log" 2>&1 &
-PEBBLE_PID=$!
-track_pid "$PEBBLE_PID"
-pebble_up() { curl -s -m 2 -o /dev/null --cacert "$P/ca.pem" "https://127.0.0.1:$PEBBLE_PORT/dir"; }
-if wait_for 20 pebble_up; then ok "pebble answers its directory"; else
-	not_ok "pebble answers its directory" "$(tail -20 "$P/pebble.log")"
-	exit 1
-fi
+# ---- pebble with its own CA and a localhost certificate (lib.sh) ----
+if start_pebble; then ok "pebble answers its directory"; else exit 1; fi
 
 # ---- lego: base + wildcard through the exec hook ----
 export ACMEDNS_API=$API_URL ACMEDNS_USERNAME=$REG_USER ACMEDNS_PASSWORD=$REG_KEY ACMEDNS_SUBDOMAIN=$REG_SUB
 export ACMEDNS_HOOK_LOG=$T/hook.log ACMEDNS_CLEANUP_DELETE=1
 export EXEC_PATH=$LIB_DIR/helpers/acmedns-hook.sh EXEC_POLLING_INTERVAL=1 EXEC_PROPAGATION_TIMEOUT=30 EXEC_SEQUENCE_INTERVAL=0
-export LEGO_CA_CERTIFICATES=$P/ca.pem
+export LEGO_CA_CERTIFICATES=$PEBBLE_CA
 start=$(date +%s)
-timeout 180 lego --server "https://127.0.0.1:$PEBBLE_PORT/dir" --email admin@example.test --accept-tos \
+timeout 180 lego --server "$PEBBLE_DIR" --email admin@example.test --accept-tos \
 	--path "$T/lego" --domains example.test --domains '*.example.test' --dns exec \
 	--dns.resolvers "127.0.0.1:$DNS_PORT" --dns.disable-cp run >"$T/lego.log" 2>&1 && rc=0 || rc=$?
 took=$(($(date +%s) - start))
 if [ "$rc" -eq 0 ]; then ok "lego run (base + wildcard, dns-01 via acme-dnsd) exits 0 in ${took} s"; else
 	not_ok "lego run (base + wildcard, dns-01 via acme-dnsd) exits 0" "exit $rc after ${took} s" \
 		"--- lego ---" "$(tail -30 "$T/lego.log")" "--- hook ---" "$(cat "$T/hook.log" 2>/dev/null)" \
-		"--- pebble ---" "$(tail -20 "$P/pebble.log")"
+		"--- pebble ---" "$(tail -20 "$PEBBLE_LOG")"
 fi
 
 CRT=$T/lego/certificates/example.test.crt
@@ -96,8 +60,8 @@ if [ -s "$CRT" ]; then
 	sans=$(openssl x509 -in "$T/leaf.pem" -noout -ext subjectAltName 2>&1 | tail -n +2 | tr -d ' ' | tr ',' '\n' | sort | tr '\n' ' ')
 	check "the certificate names example.test and *.example.test" "DNS:*.example.test DNS:example.test " "$sans" \
 		"$(openssl x509 -in "$T/leaf.pem" -noout -text)"
-	curl -s -m 5 --cacert "$P/ca.pem" -o "$T/root.pem" "https://127.0.0.1:$PEBBLE_MGMT/roots/0"
-	curl -s -m 5 --cacert "$P/ca.pem" -o "$T/intermediate.pem" "https://127.0.0.1:$PEBBLE_MGMT/intermediates/0"
+	pebble_root "$T/root.pem"
+	pebble_intermediate "$T/intermediate.pem"
 	cat "$T/lego/certificates/example.test.issuer.crt" "$T/intermediate.pem" >"$T/chain.pem" 2>/dev/null
 	out=$(openssl verify -CAfile "$T/root.pem" -untrusted "$T/chain.pem" "$T/leaf.pem" 2>&1) && rc=0 || rc=$?
 	check "the certificate verifies against pebble's root (/roots/0)" 0 "$rc" "$out"
@@ -115,6 +79,6 @@ out=$(qdig TXT _acme-challenge.example.test)
 check "after cleanup the challenge name has no TXT left (CNAME, then NODATA)" "NOERROR|CNAME" \
 	"$(d_status "$out")|$(d_types "$out" ANSWER)" "$out"
 
-kill_pid "$PEBBLE_PID" TERM 5
+stop_pebble
 stop_acmednsd
 finish
