@@ -185,6 +185,8 @@ static int records_present(struct order_run *run, struct acme_error *e)
 		items[i] = (struct dnscheck_item){ run->items[i].fqdn, run->items[i].value };
 	rc = dnscheck_wait_txt(run->p->dns, items, run->n, err, sizeof(err));
 	free(items);
+	if (rc < 0 && acme_cancelled(run->a, e))
+		return -1;
 	if (rc < 0)
 		return acme_fail(e, ACME_ERR_DNS, "the challenge records did not become visible: %s", err);
 	return 0;
