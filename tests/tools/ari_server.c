@@ -99,76 +99,70 @@ static void rfc3339(time_t t, char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int main(int argc, char **argv)
-{
-	char *end, *dir, *dir_json;
+struct ari_args {
 	long port, start_off, end_off;
-	size_t dir_len, i;
-	FILE *logf;
-	int lfd, one = 1;
-	struct sockaddr_in sa;
-	struct sigaction act;
+};
 
+/* Reads PORT and the two offsets. Returns 0 or 2 (usage). */
+static int parse_args(int argc, char **argv, struct ari_args *a)
+{
+	char *end;
 	if (argc != 6) {
 		fprintf(stderr, "usage: %s PORT DIRECTORY_JSON_FILE WINDOW_START_OFFSET WINDOW_END_OFFSET LOGFILE\n",
 			argv[0]);
 		return 2;
 	}
-	port = strtol(argv[1], &end, 10);
-	if (*end || port < 1 || port > 65535) {
+	a->port = strtol(argv[1], &end, 10);
+	if (*end || a->port < 1 || a->port > 65535) {
 		fprintf(stderr, "ari_server: bad port %s\n", argv[1]);
 		return 2;
 	}
-	start_off = strtol(argv[3], &end, 10);
+	a->start_off = strtol(argv[3], &end, 10);
 	if (*end) {
 		fprintf(stderr, "ari_server: bad offset %s\n", argv[3]);
 		return 2;
 	}
-	end_off = strtol(argv[4], &end, 10);
+	a->end_off = strtol(argv[4], &end, 10);
 	if (*end) {
 		fprintf(stderr, "ari_server: bad offset %s\n", argv[4]);
 		return 2;
 	}
-	dir = read_file(argv[2], &dir_len);
+	return 0;
+}
+
+/* The CA's directory with a renewalInfo member pointing here, or NULL. */
+static char *directory_with_ari(const char *file, long port)
+{
+	size_t dir_len, i;
+	char *dir = read_file(file, &dir_len);
 	if (!dir) {
-		fprintf(stderr, "ari_server: cannot read %s: %s\n", argv[2], strerror(errno));
-		return 2;
+		fprintf(stderr, "ari_server: cannot read %s: %s\n", file, strerror(errno));
+		return NULL;
 	}
 	/* Insert the renewalInfo member before the object's closing brace. */
 	for (i = dir_len; i > 0 && dir[i - 1] != '}'; i--)
 		;
 	if (i == 0) {
-		fprintf(stderr, "ari_server: %s holds no JSON object\n", argv[2]);
-		return 2;
+		fprintf(stderr, "ari_server: %s holds no JSON object\n", file);
+		free(dir);
+		return NULL;
 	}
 	dir[i - 1] = '\0';
-	{
-		size_t cap = dir_len + 128;
-		dir_json = malloc(cap);
-		if (!dir_json)
-			return 1;
+	size_t cap = dir_len + 128;
+	char *dir_json = malloc(cap);
+	if (dir_json)
 		snprintf(dir_json, cap, "%s,\n   \"renewalInfo\": \"http://127.0.0.1:%ld/renewalInfo\"\n}\n", dir, port);
-	}
 	free(dir);
+	return dir_json;
+}
 
-	logf = fopen(argv[5], "a");
-	if (!logf) {
-		fprintf(stderr, "ari_server: cannot open %s: %s\n", argv[5], strerror(errno));
-		return 2;
-	}
-	setvbuf(logf, NULL, _IOLBF, 0);
-
-	memset(&act, 0, sizeof act);
-	act.sa_handler = on_signal; /* no SA_RESTART: accept() returns EINTR */
-	sigemptyset(&act.sa_mask);
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
+static int listen_loopback(long port)
+{
+	int one = 1, lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa;
 	if (lfd < 0) {
 		perror("ari_server: socket");
-		return 1;
+		return -1;
 	}
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 	memset(&sa, 0, sizeof sa);
@@ -177,60 +171,99 @@ int main(int argc, char **argv)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(lfd, 16) < 0) {
 		fprintf(stderr, "ari_server: 127.0.0.1:%ld: %s\n", port, strerror(errno));
+		close(lfd);
+		return -1;
+	}
+	return lfd;
+}
+
+/* Reads a request head into req (a body, which no GET has, is ignored). */
+static void read_head(int fd, char *req, size_t cap)
+{
+	size_t got = 0;
+	while (got < cap - 1) {
+		ssize_t r = recv(fd, req + got, cap - 1 - got, 0);
+		if (r < 0 && errno == EINTR && !stop)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	req[got] = '\0';
+}
+
+static void serve_one(int fd, const struct ari_args *a, const char *dir_json, FILE *logf)
+{
+	char req[8192], method[16], path[2048];
+	struct timeval tv = {5, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	read_head(fd, req, sizeof req);
+	if (sscanf(req, "%15s %2047s", method, path) != 2) {
+		respond(fd, 0, 400, "Bad Request", "text/plain", NULL, "bad request\n");
+		return;
+	}
+	fprintf(logf, "%s %s\n", method, path);
+	int head_only = strcmp(method, "HEAD") == 0;
+	if (strcmp(method, "GET") != 0 && !head_only) {
+		respond(fd, 0, 405, "Method Not Allowed", "text/plain", "Allow: GET, HEAD\r\n", "method not allowed\n");
+	} else if (strcmp(path, "/dir") == 0) {
+		respond(fd, head_only, 200, "OK", "application/json", NULL, dir_json);
+	} else if (strncmp(path, "/renewalInfo/", 13) == 0 && path[13] != '\0' && !strchr(path + 13, '/')) {
+		char s[32], e[32], body[256];
+		time_t now = time(NULL);
+		rfc3339(now + a->start_off, s, sizeof s);
+		rfc3339(now + a->end_off, e, sizeof e);
+		snprintf(body, sizeof body, "{\"suggestedWindow\": {\"start\": \"%s\", \"end\": \"%s\"}}\n", s, e);
+		respond(fd, head_only, 200, "OK", "application/json", "Retry-After: 21600\r\n", body);
+	} else {
+		respond(fd, head_only, 404, "Not Found", "text/plain", NULL, "not found\n");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct ari_args a;
+	struct sigaction act;
+	int rc = parse_args(argc, argv, &a);
+	if (rc)
+		return rc;
+	char *dir_json = directory_with_ari(argv[2], a.port);
+	if (!dir_json)
+		return 2;
+	FILE *logf = fopen(argv[5], "a");
+	if (!logf) {
+		fprintf(stderr, "ari_server: cannot open %s: %s\n", argv[5], strerror(errno));
+		free(dir_json);
+		return 2;
+	}
+	setvbuf(logf, NULL, _IOLBF, 0);
+	memset(&act, 0, sizeof act);
+	act.sa_handler = on_signal; /* no SA_RESTART: accept() returns EINTR */
+	sigemptyset(&act.sa_mask);
+	sigaction(SIGTERM, &act, NULL);
+	sigaction(SIGINT, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int lfd = listen_loopback(a.port);
+	if (lfd < 0) {
+		fclose(logf);
+		free(dir_json);
 		return 1;
 	}
 	printf("ready\n");
 	fflush(stdout);
-
 	while (!stop) {
-		char req[8192], method[16], path[2048];
-		size_t got = 0;
-		struct timeval tv = {5, 0};
-		int head_only, fd = accept(lfd, NULL, NULL);
-
+		int fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("ari_server: accept");
 			break;
 		}
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-		/* Read the head (a body, which no GET has, is ignored). */
-		while (got < sizeof req - 1) {
-			ssize_t r = recv(fd, req + got, sizeof req - 1 - got, 0);
-			if (r < 0 && errno == EINTR && !stop)
-				continue;
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-			req[got] = '\0';
-			if (strstr(req, "\r\n\r\n"))
-				break;
-		}
-		req[got] = '\0';
-		if (sscanf(req, "%15s %2047s", method, path) != 2) {
-			respond(fd, 0, 400, "Bad Request", "text/plain", NULL, "bad request\n");
-			close(fd);
-			continue;
-		}
-		fprintf(logf, "%s %s\n", method, path);
-		head_only = strcmp(method, "HEAD") == 0;
-		if (strcmp(method, "GET") != 0 && !head_only) {
-			respond(fd, 0, 405, "Method Not Allowed", "text/plain", "Allow: GET, HEAD\r\n",
-				"method not allowed\n");
-		} else if (strcmp(path, "/dir") == 0) {
-			respond(fd, head_only, 200, "OK", "application/json", NULL, dir_json);
-		} else if (strncmp(path, "/renewalInfo/", 13) == 0 && path[13] != '\0' && !strchr(path + 13, '/')) {
-			char s[32], e[32], body[256];
-			time_t now = time(NULL);
-			rfc3339(now + start_off, s, sizeof s);
-			rfc3339(now + end_off, e, sizeof e);
-			snprintf(body, sizeof body, "{\"suggestedWindow\": {\"start\": \"%s\", \"end\": \"%s\"}}\n", s, e);
-			respond(fd, head_only, 200, "OK", "application/json", "Retry-After: 21600\r\n", body);
-		} else {
-			respond(fd, head_only, 404, "Not Found", "text/plain", NULL, "not found\n");
-		}
+		serve_one(fd, &a, dir_json, logf);
 		close(fd);
 	}
 	close(lfd);
