@@ -1,5 +1,6 @@
 /* acme-dns-cli: reads the options, opens the state directory, runs one command, exits with its documented code. */
 #include "cmd_account.h"
+#include "cmd_check.h"
 #include "cmd_issue.h"
 #include "cmd_register.h"
 #include "cmd_revoke.h"
@@ -46,12 +47,18 @@ static int run(const struct cli_options *o)
 		fprintf(stderr, "acme-dns-cli: error: out of memory\n");
 		return CLI_EXIT_INTERNAL;
 	}
-	struct cli_ctx c;
-	int rc = cli_ctx_open(&c, o, out);
-	if (rc == 0)
-		rc = dispatch(&c);
-	/* The lock goes before the answer is printed: a caller that starts the next run on our output finds it free. */
-	cli_ctx_close(&c);
+	int rc;
+	if (o->cmd == CLI_CMD_CHECK) {
+		rc = cli_cmd_check(o, out);     /* reads DNS only: no state directory, no lock */
+	} else {
+		struct cli_ctx c;
+		rc = cli_ctx_open(&c, o, out);
+		if (rc == 0)
+			rc = dispatch(&c);
+		/* The lock goes before the answer is printed: a caller that starts the next run on our output finds it
+		 * free. */
+		cli_ctx_close(&c);
+	}
 	rc = cli_out_finish(out, rc);
 	cli_out_free(out);
 	return rc;

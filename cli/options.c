@@ -47,7 +47,8 @@ struct opt_spec {
 #define C_REVOKE C_(CLI_CMD_REVOKE)
 #define C_ACCOUNT C_(CLI_CMD_ACCOUNT)
 #define C_UPDATE C_(CLI_CMD_UPDATE)
-#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE)
+#define C_CHECK C_(CLI_CMD_CHECK)
+#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE | C_CHECK)
 
 static int check_text(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int check_url(const char *in, char *out, size_t outlen, char *why, size_t whylen);
@@ -107,7 +108,7 @@ static const struct opt_spec specs[] = {
 	{ "log-level", 0, "ACME_DNS_CLI_LOG_LEVEL", S_INT, C_ALL, OFF(log_level), NULL, int_log_level, 0, 0, "LEVEL",
 	  "debug, info (default; warn with --quiet), warn, error" },
 
-	{ "domain", 'd', "ACME_DNS_CLI_DOMAIN", S_LIST, C_REG | C_ISSUE | C_UPDATE, OFF(domain), check_domain, NULL,
+	{ "domain", 'd', "ACME_DNS_CLI_DOMAIN", S_LIST, C_REG | C_ISSUE | C_UPDATE | C_CHECK, OFF(domain), check_domain, NULL,
 	  0, CLI_LIST_MAX, "NAME", "a DNS name; repeatable or comma-separated" },
 	{ "cert-name", 0, "ACME_DNS_CLI_CERT_NAME", S_STR, C_ISSUE | C_RENEW | C_REVOKE, OFF(cert_name),
 	  check_cert_name, NULL, 0, 0, "NAME", "the certificate's folder (default: from the first name)" },
@@ -131,15 +132,15 @@ static const struct opt_spec specs[] = {
 	  "RFC 5280 reason code 0..10 except 7 (default 0)" },
 	{ "with-cert-key", 0, "ACME_DNS_CLI_WITH_CERT_KEY", S_BOOL, C_REVOKE, OFF(with_cert_key), NULL, NULL, 0, 0,
 	  NULL, "sign with the certificate's key instead of the account's" },
-	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE, OFF(value), check_token, NULL, 0, 0, "TXT",
-	  "the TXT value to set" },
+	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
+	  "update: the TXT value to set; check: the value every server must answer" },
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 _Static_assert(N_SPECS <= 64, "one bit per option in cli_options.given");
 
-static const char *const cmd_names[] = { "", "register", "issue", "renew", "revoke", "account", "update", "help",
-					 "version" };
+static const char *const cmd_names[] = { "", "register", "issue", "renew", "revoke", "account", "update", "check",
+					 "help", "version" };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
 {
@@ -808,7 +809,7 @@ static int check_command(const struct cli_options *o, char *err, size_t errlen)
 {
 	bool api = o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_ISSUE || o->cmd == CLI_CMD_RENEW ||
 		   o->cmd == CLI_CMD_UPDATE;
-	if ((o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_ISSUE) && !o->domain.n)
+	if ((o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_ISSUE || o->cmd == CLI_CMD_CHECK) && !o->domain.n)
 		return fail(err, errlen, "%s needs at least one -d NAME", cli_cmd_name(o->cmd));
 	if (o->cmd == CLI_CMD_UPDATE && o->domain.n != 1)
 		return fail(err, errlen, "update takes exactly one -d DOMAIN");
@@ -937,6 +938,9 @@ static const struct {
 			      "--account-key-type; deactivate: close it for good." },
 	[CLI_CMD_UPDATE] = { "update -d DOMAIN --value TXT",
 			     "Sets one TXT value by hand through the domain's acme-dns account." },
+	[CLI_CMD_CHECK] = { "check -d DOMAIN... [--value TXT]",
+			    "Follows _acme-challenge.DOMAIN's CNAMEs to the zone that holds it and asks every address "
+			    "of every NS of that zone directly; exit 0 when all answer (with TXT, when given)." },
 };
 
 static void help_option(FILE *f, const struct opt_spec *s)
@@ -951,7 +955,7 @@ static void help_option(FILE *f, const struct opt_spec *s)
 
 void cli_options_help(FILE *f, enum cli_cmd cmd)
 {
-	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_UPDATE) {
+	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_CHECK) {
 		fprintf(f, "usage: acme-dns-cli %s [global options]\n\n%s\n\noptions of %s:\n", cmd_help[cmd].usage,
 			cmd_help[cmd].what, cli_cmd_name(cmd));
 		for (size_t i = 0; i < N_SPECS; i++)
@@ -959,7 +963,7 @@ void cli_options_help(FILE *f, enum cli_cmd cmd)
 				help_option(f, &specs[i]);
 	} else {
 		fprintf(f, "usage: acme-dns-cli COMMAND [options]\n\ncommands:\n");
-		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_UPDATE; c++)
+		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_CHECK; c++)
 			fprintf(f, "  %-9s %s\n", cli_cmd_name((enum cli_cmd)c), cmd_help[c].what);
 		fprintf(f, "  help [COMMAND], --version\n\nacme-dns-cli COMMAND --help lists the command's options.\n");
 	}
@@ -969,5 +973,5 @@ void cli_options_help(FILE *f, enum cli_cmd cmd)
 			help_option(f, &specs[i]);
 	fprintf(f, "\nEvery yes/no option also has a --no- form. Exit codes: 0 done, 1 internal error, 2 usage or "
 		   "configuration,\n3 not due, 4 DNS, 5 CA refused, 6 setup needed, 7 network or timeout, 8 locked, "
-		   "9 deploy hook failed.\n");
+		   "9 deploy hook failed,\n10 interrupted.\n");
 }
