@@ -227,8 +227,9 @@ static int rrset_fill(struct zone_rrset *set, struct item *items, size_t from, s
 				set->ttl = items[i].ttl;
 		}
 		bool dup = false;       /* identical records collapse into one, as RFC 2181 5.1 asks */
-		for (unsigned k = 0; k < set->count && !dup; k++)
-			dup = memcmp(set->rdata[k], items[i].rdata, 2 + ((size_t)items[i].rdata[0] << 8 | items[i].rdata[1])) == 0;
+		size_t len = 2 + ((size_t)items[i].rdata[0] << 8 | items[i].rdata[1]);
+		for (unsigned k = 0; k < set->count && !dup; k++)   /* the length prefix differs first, so no overread */
+			dup = memcmp(set->rdata[k], items[i].rdata, 2) == 0 && memcmp(set->rdata[k], items[i].rdata, len) == 0;
 		if (dup)
 			continue;
 		set->rdata[set->count++] = items[i].rdata;

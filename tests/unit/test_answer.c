@@ -535,6 +535,29 @@ static void test_zone_errors_and_reload(void **state)
 	rmdir(dir);
 }
 
+/* NS targets of different lengths in one RRset, and an exact duplicate that collapses (RFC 2181 5.1). */
+static void test_rrset_lengths_and_duplicates(void **state)
+{
+	char dir[] = "/tmp/adns-zones.XXXXXX", path[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/mixed.test.zone", dir);
+	write_file(path, "$ORIGIN mixed.test.\n@ 60 IN SOA ns. host. 1 1 1 1 1\n@ 60 IN NS a.mixed.test.\n"
+			 "@ 60 IN NS a-much-longer-name-server.mixed.test.\n@ 60 IN NS a.mixed.test.\n");
+	struct config c2 = cfg;
+	c2.zones_dir = dir;
+	struct zonedb *d = zonedb_load(&c2, NULL);
+	assert_int_equal(zonedb_errors(d), 0);
+	const struct zonedb *saved = env.db;
+	env.db = d;
+	ldns_pkt *r = ask("mixed.test", LDNS_RR_TYPE_NS);
+	expect(r, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+	ldns_pkt_free(r);
+	env.db = saved;
+	zonedb_free(d);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_two_opt_and_classes),
 		cmocka_unit_test(test_random_packets),
 		cmocka_unit_test(test_zone_errors_and_reload),
+		cmocka_unit_test(test_rrset_lengths_and_duplicates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
