@@ -241,8 +241,9 @@ world_start() {
 	# acme-dnsd: the challenge apex, on $WORLD_ACMEDNSD:53 and 127.0.0.1:$DNS_PORT (lib.sh's helpers use that)
 	free_port DNS_PORT && free_port API_PORT || return 1
 	cfg=$WORLD_DIR/acme-dnsd.yaml
+	# WORLD_ACMEDNSD_ZONES (optional): a zones folder for acme-dnsd, e.g. to give auth.example.test more NS.
 	write_config "$cfg" listen6=no store="$WORLD_DIR/acme-dnsd.db" zone=auth.example.test \
-		ns_name=ns1.auth.example.test || return 1
+		ns_name=ns1.auth.example.test ${WORLD_ACMEDNSD_ZONES:+zones_dir=$WORLD_ACMEDNSD_ZONES} || return 1
 	sed -i "s|^  listen: \[\"127.0.0.1:$DNS_PORT\"\]|  listen: [\"127.0.0.1:$DNS_PORT\", \"$WORLD_ACMEDNSD:53\"]|" "$cfg"
 	grep -q "$WORLD_ACMEDNSD:53" "$cfg" || { not_ok "the world's acme-dnsd config" "$(cat "$cfg")"; return 1; }
 	start_acmednsd "$cfg" "$WORLD_DIR/acme-dnsd.log" || return 1
