@@ -1,5 +1,6 @@
 /* DNS look-ups for the client with ldns: the CNAME at a challenge name, and waiting until TXT values show. */
 #include "dnscheck.h"
+#include "dnsutil.h"
 
 #include "log.h"
 
@@ -29,42 +30,6 @@ struct dc_servers {
 
 static const struct dnscheck_opts dc_defaults;
 
-/* Splits "addr", "addr:port", "[v6]:port" or a bare IPv6 address. Returns 0, or -1 when malformed. */
-static int dc_parse_spec(const char *spec, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *h = spec, *end, *p = NULL, *colon = strchr(spec, ':');
-
-	*port = 53;
-	if (spec[0] == '[') {
-		h = spec + 1;
-		end = strchr(h, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		if (end[1] == ':')
-			p = end + 2;
-	} else if (colon && !strchr(colon + 1, ':')) {
-		end = colon;
-		p = colon + 1;
-	} else {
-		end = spec + strlen(spec);
-	}
-	if (end == h || (size_t)(end - h) >= hostlen)
-		return -1;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	if (p) {
-		char *e;
-		unsigned long v;
-		if (*p < '0' || *p > '9')
-			return -1;
-		errno = 0;
-		v = strtoul(p, &e, 10);
-		if (errno || *e || v == 0 || v > 65535)
-			return -1;
-		*port = (uint16_t)v;
-	}
-	return 0;
-}
 
 /* One resolver for one "address[:port]". Returns NULL with errbuf set. */
 static ldns_resolver *dc_resolver_new(const char *spec, char *errbuf, size_t errlen)
@@ -74,7 +39,7 @@ static ldns_resolver *dc_resolver_new(const char *spec, char *errbuf, size_t err
 	ldns_rdf *addr;
 	ldns_resolver *r;
 
-	if (dc_parse_spec(spec, host, sizeof host, &port) != 0) {
+	if (dnsutil_parse_spec(spec, host, sizeof host, &port) != 0) {
 		snprintf(errbuf, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT", spec);
 		return NULL;
 	}
@@ -95,7 +60,8 @@ static ldns_resolver *dc_resolver_new(const char *spec, char *errbuf, size_t err
 	return r;
 }
 
-/* Plain stub behaviour: RD set, one try per query, no EDNS/DNSSEC, no search list; TC is handled by dc_send. */
+/* Plain resolver behaviour: RD set, one try per query, no EDNS/DNSSEC, no search list; TC is handled by
+ * dnsutil_send. */
 static void dc_resolver_tune(ldns_resolver *r, int timeout_ms)
 {
 	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
@@ -153,59 +119,9 @@ static int dc_servers_open(const struct dnscheck_opts *o, struct dc_servers *sv,
 	return 0;
 }
 
-/* A name as an absolute ldns dname, or NULL. */
-static ldns_rdf *dc_dname(const char *name)
-{
-	char buf[300];
-	size_t len = strlen(name);
 
-	if (len == 0 || len > 254)
-		return NULL;
-	snprintf(buf, sizeof buf, "%s%s", name, name[len - 1] == '.' ? "" : ".");
-	return ldns_dname_new_frm_str(buf);
-}
 
-/* The answer belongs to the query: same ID, QR set, the one question we asked. */
-static bool dc_answer_matches(const ldns_pkt *q, const ldns_pkt *a)
-{
-	const ldns_rr_list *qa = ldns_pkt_question(a), *qq = ldns_pkt_question(q);
-	const ldns_rr *x, *y;
 
-	if (ldns_pkt_id(a) != ldns_pkt_id(q) || !ldns_pkt_qr(a) || ldns_rr_list_rr_count(qa) != 1)
-		return false;
-	x = ldns_rr_list_rr(qa, 0);
-	y = ldns_rr_list_rr(qq, 0);
-	return ldns_rr_get_type(x) == ldns_rr_get_type(y) &&
-	       ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(y)) == 0;
-}
-
-/* Every nameserver counts as reachable again: ldns otherwise skips one that timed out once, for good. */
-static void dc_reset_rtt(ldns_resolver *r)
-{
-	for (size_t i = 0; i < ldns_resolver_nameserver_count(r); i++)
-		ldns_resolver_set_nameserver_rtt(r, i, LDNS_RESOLV_RTT_MIN);
-}
-
-/* Sends q over UDP, and again over TCP when the answer is truncated. */
-static ldns_status dc_send(ldns_resolver *r, ldns_pkt *q, ldns_pkt **a)
-{
-	ldns_status st;
-
-	*a = NULL;
-	dc_reset_rtt(r);
-	st = ldns_resolver_send_pkt(a, r, q);
-	if (st == LDNS_STATUS_OK && *a && ldns_pkt_tc(*a)) {
-		ldns_pkt_free(*a);
-		*a = NULL;
-		dc_reset_rtt(r);
-		ldns_resolver_set_usevc(r, true);
-		st = ldns_resolver_send_pkt(a, r, q);
-		ldns_resolver_set_usevc(r, false);
-	}
-	if (st == LDNS_STATUS_OK && !*a)
-		st = LDNS_STATUS_ERR;
-	return st;
-}
 
 /* One question. Returns the answer (NOERROR or NXDOMAIN) or NULL with why set. */
 static ldns_pkt *dc_query(ldns_resolver *r, const ldns_rdf *qname, ldns_rr_type t, char *why, size_t whylen)
@@ -215,10 +131,10 @@ static ldns_pkt *dc_query(ldns_resolver *r, const ldns_rdf *qname, ldns_rr_type 
 	ldns_pkt_rcode rc;
 
 	if (st == LDNS_STATUS_OK)
-		st = dc_send(r, q, &a);
+		st = dnsutil_send(r, q, &a);
 	if (st != LDNS_STATUS_OK) {
 		snprintf(why, whylen, "%s", ldns_get_errorstr_by_id(st));
-	} else if (!dc_answer_matches(q, a)) {
+	} else if (!dnsutil_answer_matches(q, a)) {
 		snprintf(why, whylen, "the answer does not match the question");
 	} else if ((rc = ldns_pkt_get_rcode(a)) != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN) {
 		const ldns_lookup_table *lt = ldns_lookup_by_id(ldns_rcodes, (int)rc);
@@ -256,23 +172,6 @@ static const ldns_rdf *dc_follow_cnames(const ldns_pkt *a, const ldns_rdf *qname
 	return cur;
 }
 
-/* The TXT rdata's character-strings joined; false when it does not fit. */
-static bool dc_txt_text(const ldns_rr *rr, char *out, size_t outlen)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		const uint8_t *d = ldns_rdf_data(f);
-		size_t sz = ldns_rdf_size(f);
-		if (sz == 0 || (size_t)d[0] + 1 > sz || used + d[0] >= outlen)
-			return false;
-		memcpy(out + used, d + 1, d[0]);
-		used += d[0];
-	}
-	out[used] = '\0';
-	return true;
-}
 
 /* The answer holds value in the TXT RRset at owner. */
 static bool dc_has_txt(const ldns_pkt *a, const ldns_rdf *owner, const char *value)
@@ -284,7 +183,7 @@ static bool dc_has_txt(const ldns_pkt *a, const ldns_rdf *owner, const char *val
 		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
 		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT || ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
 			continue;
-		if (dc_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
+		if (dnsutil_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
 			return true;
 	}
 	return false;
@@ -327,7 +226,7 @@ int dnscheck_cname(const struct dnscheck_opts *o, const char *name, char *target
 		   size_t errlen)
 {
 	struct dc_servers sv;
-	ldns_rdf *qn = name ? dc_dname(name) : NULL;
+	ldns_rdf *qn = name ? dnsutil_dname(name) : NULL;
 	char why[DC_WHY_MAX + DC_LABEL_MAX + 8] = "no resolver";
 	int rc = -2;
 
@@ -397,7 +296,7 @@ static int dc_wait_init(struct dc_wait *w, const struct dnscheck_opts *o, const 
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!items[i].fqdn || !items[i].value || !(w->qnames[i] = dc_dname(items[i].fqdn))) {
+		if (!items[i].fqdn || !items[i].value || !(w->qnames[i] = dnsutil_dname(items[i].fqdn))) {
 			snprintf(errbuf, errlen, "item %zu: \"%s\" is not a domain name (or no value)", i,
 				 items[i].fqdn ? items[i].fqdn : "(null)");
 			dc_wait_free(w);

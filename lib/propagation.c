@@ -1,5 +1,6 @@
 /* The propagation checker: follows the challenge name to its zone and asks every authoritative address directly. */
 #include "propagation.h"
+#include "dnsutil.h"
 #include "propagation_int.h"
 
 #include "log.h"
@@ -25,42 +26,6 @@ struct pr_servers {
 
 /* ---- resolvers (the approach of dnscheck.c) ---- */
 
-/* Splits "addr", "addr:port", "[v6]:port" or a bare IPv6 address. Returns 0, or -1 when malformed. */
-static int pr_parse_spec(const char *spec, char *host, size_t hostlen, uint16_t *port)
-{
-	const char *h = spec, *end, *p = NULL, *colon = strchr(spec, ':');
-
-	*port = 53;
-	if (spec[0] == '[') {
-		h = spec + 1;
-		end = strchr(h, ']');
-		if (!end || (end[1] != '\0' && end[1] != ':'))
-			return -1;
-		if (end[1] == ':')
-			p = end + 2;
-	} else if (colon && !strchr(colon + 1, ':')) {
-		end = colon;
-		p = colon + 1;
-	} else {
-		end = spec + strlen(spec);
-	}
-	if (end == h || (size_t)(end - h) >= hostlen)
-		return -1;
-	memcpy(host, h, (size_t)(end - h));
-	host[end - h] = '\0';
-	if (p) {
-		char *e;
-		unsigned long v;
-		if (*p < '0' || *p > '9')
-			return -1;
-		errno = 0;
-		v = strtoul(p, &e, 10);
-		if (errno || *e || v == 0 || v > 65535)
-			return -1;
-		*port = (uint16_t)v;
-	}
-	return 0;
-}
 
 /* One stub resolver for host at port: one try, no EDNS, no search list; rd says whether recursion is asked. */
 static ldns_resolver *pr_resolver_new(const char *host, uint16_t port, bool rd, int timeout_ms)
@@ -136,7 +101,7 @@ static int pr_servers_open(const struct prop_opts *o, struct pr_servers *sv, cha
 	for (size_t i = 0; i < o->n_resolvers; i++) {
 		char host[64];
 		uint16_t port;
-		if (!o->resolvers[i] || pr_parse_spec(o->resolvers[i], host, sizeof host, &port) != 0 ||
+		if (!o->resolvers[i] || dnsutil_parse_spec(o->resolvers[i], host, sizeof host, &port) != 0 ||
 		    !(sv->res[i] = pr_resolver_new(host, port, true, pr_timeout_ms(o)))) {
 			snprintf(errbuf, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT",
 				 o->resolvers[i] ? o->resolvers[i] : "(null)");
@@ -149,72 +114,22 @@ static int pr_servers_open(const struct prop_opts *o, struct pr_servers *sv, cha
 	return 0;
 }
 
-/* A name as an absolute ldns dname, or NULL. */
-static ldns_rdf *pr_dname(const char *name)
-{
-	char buf[300];
-	size_t len = strlen(name);
 
-	if (len == 0 || len > 254)
-		return NULL;
-	snprintf(buf, sizeof buf, "%s%s", name, name[len - 1] == '.' ? "" : ".");
-	return ldns_dname_new_frm_str(buf);
-}
 
-/* The answer belongs to the query: same ID, QR set, the one question we asked. */
-static bool pr_answer_matches(const ldns_pkt *q, const ldns_pkt *a)
-{
-	const ldns_rr_list *qa = ldns_pkt_question(a), *qq = ldns_pkt_question(q);
-	const ldns_rr *x, *y;
 
-	if (ldns_pkt_id(a) != ldns_pkt_id(q) || !ldns_pkt_qr(a) || ldns_rr_list_rr_count(qa) != 1)
-		return false;
-	x = ldns_rr_list_rr(qa, 0);
-	y = ldns_rr_list_rr(qq, 0);
-	return ldns_rr_get_type(x) == ldns_rr_get_type(y) &&
-	       ldns_dname_compare(ldns_rr_owner(x), ldns_rr_owner(y)) == 0;
-}
-
-/* Every nameserver counts as reachable again: ldns otherwise skips one that timed out once, for good. */
-static void pr_reset_rtt(ldns_resolver *r)
-{
-	for (size_t i = 0; i < ldns_resolver_nameserver_count(r); i++)
-		ldns_resolver_set_nameserver_rtt(r, i, LDNS_RESOLV_RTT_MIN);
-}
-
-/* Sends q over UDP, and again over TCP when the answer is truncated. */
-static ldns_status pr_send(ldns_resolver *r, ldns_pkt *q, ldns_pkt **a)
-{
-	ldns_status st;
-
-	*a = NULL;
-	pr_reset_rtt(r);
-	st = ldns_resolver_send_pkt(a, r, q);
-	if (st == LDNS_STATUS_OK && *a && ldns_pkt_tc(*a)) {
-		ldns_pkt_free(*a);
-		*a = NULL;
-		pr_reset_rtt(r);
-		ldns_resolver_set_usevc(r, true);
-		st = ldns_resolver_send_pkt(a, r, q);
-		ldns_resolver_set_usevc(r, false);
-	}
-	if (st == LDNS_STATUS_OK && !*a)
-		st = LDNS_STATUS_ERR;
-	return st;
-}
 
 /* One question, any rcode. Returns the matching answer, or NULL with *st set (LDNS_STATUS_ERR on mismatch). */
 static ldns_pkt *pr_ask(ldns_resolver *r, const char *name, ldns_rr_type t, ldns_status *st)
 {
-	ldns_rdf *qn = pr_dname(name);
+	ldns_rdf *qn = dnsutil_dname(name);
 	ldns_pkt *q = NULL, *a = NULL;
 
 	*st = qn ? ldns_resolver_prepare_query_pkt(&q, r, qn, t, LDNS_RR_CLASS_IN,
 						   ldns_resolver_recursive(r) ? LDNS_RD : 0)
 		 : LDNS_STATUS_DOMAINNAME_OVERFLOW;
 	if (*st == LDNS_STATUS_OK)
-		*st = pr_send(r, q, &a);
-	if (*st == LDNS_STATUS_OK && !pr_answer_matches(q, a)) {
+		*st = dnsutil_send(r, q, &a);
+	if (*st == LDNS_STATUS_OK && !dnsutil_answer_matches(q, a)) {
 		*st = LDNS_STATUS_ERR;
 		ldns_pkt_free(a);
 		a = NULL;
@@ -559,23 +474,6 @@ int prop_resolve(const struct prop_opts *o, struct prop_target *t, char *errbuf,
 
 /* ---- classification ---- */
 
-/* The TXT rdata's character-strings joined; false when it does not fit. */
-static bool pr_txt_text(const ldns_rr *rr, char *out, size_t outlen)
-{
-	size_t used = 0;
-
-	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
-		const ldns_rdf *f = ldns_rr_rdf(rr, i);
-		const uint8_t *d = ldns_rdf_data(f);
-		size_t sz = ldns_rdf_size(f);
-		if (sz == 0 || (size_t)d[0] + 1 > sz || used + d[0] >= outlen)
-			return false;
-		memcpy(out + used, d + 1, d[0]);
-		used += d[0];
-	}
-	out[used] = '\0';
-	return true;
-}
 
 /* The answer holds value in the TXT RRset at owner. */
 static bool pr_has_txt(const ldns_pkt *a, const char *owner, const char *value)
@@ -586,7 +484,7 @@ static bool pr_has_txt(const ldns_pkt *a, const char *owner, const char *value)
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
 		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT && pr_owner_is(rr, owner) &&
-		    pr_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
+		    dnsutil_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
 			return true;
 	}
 	return false;
