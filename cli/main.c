@@ -1,6 +1,7 @@
 /* acme-dns-cli: reads the options, opens the state directory, runs one command, exits with its documented code. */
 #include "cmd_account.h"
 #include "cmd_check.h"
+#include "cmd_delegation.h"
 #include "cmd_issue.h"
 #include "cmd_register.h"
 #include "cmd_revoke.h"
@@ -35,6 +36,8 @@ static int dispatch(struct cli_ctx *c)
 		return cli_cmd_account(c);
 	case CLI_CMD_UPDATE:
 		return cli_cmd_update(c);
+	case CLI_CMD_DELEGATION:
+		return cli_cmd_delegation(c);
 	default:
 		return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "no command");
 	}

@@ -48,7 +48,8 @@ struct opt_spec {
 #define C_ACCOUNT C_(CLI_CMD_ACCOUNT)
 #define C_UPDATE C_(CLI_CMD_UPDATE)
 #define C_CHECK C_(CLI_CMD_CHECK)
-#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE | C_CHECK)
+#define C_DELEG C_(CLI_CMD_DELEGATION)
+#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE | C_CHECK | C_DELEG)
 
 static int check_text(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int check_url(const char *in, char *out, size_t outlen, char *why, size_t whylen);
@@ -108,8 +109,8 @@ static const struct opt_spec specs[] = {
 	{ "log-level", 0, "ACME_DNS_CLI_LOG_LEVEL", S_INT, C_ALL, OFF(log_level), NULL, int_log_level, 0, 0, "LEVEL",
 	  "debug, info (default; warn with --quiet), warn, error" },
 
-	{ "domain", 'd', "ACME_DNS_CLI_DOMAIN", S_LIST, C_REG | C_ISSUE | C_UPDATE | C_CHECK, OFF(domain), check_domain, NULL,
-	  0, CLI_LIST_MAX, "NAME", "a DNS name; repeatable or comma-separated" },
+	{ "domain", 'd', "ACME_DNS_CLI_DOMAIN", S_LIST, C_REG | C_ISSUE | C_UPDATE | C_CHECK | C_DELEG, OFF(domain),
+	  check_domain, NULL, 0, CLI_LIST_MAX, "NAME", "a DNS name; repeatable or comma-separated" },
 	{ "cert-name", 0, "ACME_DNS_CLI_CERT_NAME", S_STR, C_ISSUE | C_RENEW | C_REVOKE, OFF(cert_name),
 	  check_cert_name, NULL, 0, 0, "NAME", "the certificate's folder (default: from the first name)" },
 	{ "key-type", 0, "ACME_DNS_CLI_KEY_TYPE", S_INT, C_ISSUE | C_RENEW, OFF(key_type), NULL, int_key_type, 0, 0,
@@ -134,13 +135,18 @@ static const struct opt_spec specs[] = {
 	  NULL, "sign with the certificate's key instead of the account's" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
 	  "update: the TXT value to set; check: the value every server must answer" },
+	{ "to", 0, "ACME_DNS_CLI_TO", S_STR, C_DELEG, OFF(to), check_domain, NULL, 0, 0, "FULLDOMAIN",
+	  "the acme-dns subdomain the CNAME must point to (default: the domain's acme-dns account)" },
+	{ "caa-identity", 0, "ACME_DNS_CLI_CAA_IDENTITY", S_LIST, C_DELEG, OFF(caa_identity), check_token, NULL, 0,
+	  16, "NAME", "the CA's CAA identity, instead of the directory's meta.caaIdentities; repeatable or "
+		      "comma-separated" },
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
 _Static_assert(N_SPECS <= 64, "one bit per option in cli_options.given");
 
 static const char *const cmd_names[] = { "", "register", "issue", "renew", "revoke", "account", "update", "check",
-					 "help", "version" };
+					 "delegation", "help", "version" };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
 {
@@ -813,6 +819,10 @@ static int check_command(const struct cli_options *o, char *err, size_t errlen)
 		return fail(err, errlen, "%s needs at least one -d NAME", cli_cmd_name(o->cmd));
 	if (o->cmd == CLI_CMD_UPDATE && o->domain.n != 1)
 		return fail(err, errlen, "update takes exactly one -d DOMAIN");
+	if (o->cmd == CLI_CMD_DELEGATION && o->domain.n != 1)
+		return fail(err, errlen, "delegation takes exactly one -d DOMAIN");
+	if (o->cmd == CLI_CMD_DELEGATION && o->to && o->to[0] == '*')
+		return fail(err, errlen, "--to: expected a domain name without \"*.\"");
 	if (o->cmd == CLI_CMD_UPDATE && !o->value)
 		return fail(err, errlen, "update needs --value TXT");
 	if (o->cmd == CLI_CMD_RENEW && !o->cert_name == !o->all)
@@ -834,7 +844,7 @@ static int parse_layers(int argc, char *const argv[], char *const envp[], struct
 	if (sc->help || sc->version || o->cmd == CLI_CMD_HELP || o->cmd == CLI_CMD_VERSION)
 		return 0;
 	if (o->cmd == CLI_CMD_NONE)
-		return fail(err, errlen, "no command given (register, issue, renew, revoke, account, update); "
+		return fail(err, errlen, "no command given (register, issue, renew, revoke, account, update, check, delegation); "
 					 "see acme-dns-cli --help");
 	if (check_flags_apply(o, o->cmd, err, errlen) < 0 || env_layer(envp, &layers[0], err, errlen) < 0)
 		return -1;
@@ -941,6 +951,9 @@ static const struct {
 	[CLI_CMD_CHECK] = { "check -d DOMAIN... [--value TXT]",
 			    "Follows _acme-challenge.DOMAIN's CNAMEs to the zone that holds it and asks every address "
 			    "of every NS of that zone directly; exit 0 when all answer (with TXT, when given)." },
+	[CLI_CMD_DELEGATION] = { "delegation -d DOMAIN [--to FULLDOMAIN] [--caa-identity NAME]",
+				 "Checks that _acme-challenge.DOMAIN is a CNAME to the acme-dns subdomain (--to, else "
+				 "the domain's account); warns of wildcards and CAA records; exit 6 when not." },
 };
 
 static void help_option(FILE *f, const struct opt_spec *s)
@@ -955,7 +968,7 @@ static void help_option(FILE *f, const struct opt_spec *s)
 
 void cli_options_help(FILE *f, enum cli_cmd cmd)
 {
-	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_CHECK) {
+	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_DELEGATION) {
 		fprintf(f, "usage: acme-dns-cli %s [global options]\n\n%s\n\noptions of %s:\n", cmd_help[cmd].usage,
 			cmd_help[cmd].what, cli_cmd_name(cmd));
 		for (size_t i = 0; i < N_SPECS; i++)
@@ -963,8 +976,8 @@ void cli_options_help(FILE *f, enum cli_cmd cmd)
 				help_option(f, &specs[i]);
 	} else {
 		fprintf(f, "usage: acme-dns-cli COMMAND [options]\n\ncommands:\n");
-		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_CHECK; c++)
-			fprintf(f, "  %-9s %s\n", cli_cmd_name((enum cli_cmd)c), cmd_help[c].what);
+		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_DELEGATION; c++)
+			fprintf(f, "  %-10s %s\n", cli_cmd_name((enum cli_cmd)c), cmd_help[c].what);
 		fprintf(f, "  help [COMMAND], --version\n\nacme-dns-cli COMMAND --help lists the command's options.\n");
 	}
 	fprintf(f, "\nglobal options (flag > environment variable in [] > config file > default):\n");

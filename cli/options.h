@@ -19,6 +19,7 @@ enum cli_cmd {
 	CLI_CMD_ACCOUNT,
 	CLI_CMD_UPDATE,
 	CLI_CMD_CHECK,
+	CLI_CMD_DELEGATION,
 	CLI_CMD_HELP,
 	CLI_CMD_VERSION,
 };
@@ -73,6 +74,8 @@ struct cli_options {
 	int reason;
 	bool with_cert_key;
 	char *value;
+	char *to;                       /* delegation: the expected CNAME target */
+	struct cli_list caa_identity;   /* delegation: the CA's CAA identities, instead of the directory's */
 };
 
 enum cli_parse { CLI_PARSE_OK = 0, CLI_PARSE_HELP, CLI_PARSE_VERSION, CLI_PARSE_ERROR };

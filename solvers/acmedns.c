@@ -466,6 +466,35 @@ int acmedns_register(const struct acmedns_options *o, const char *domain, char *
 	return rc;
 }
 
+int acmedns_fulldomain(const char *storage_path, const char *domain, char *out, size_t outlen, char *errbuf,
+		       size_t errlen)
+{
+	char key[AD_NAME_MAX];
+	struct ad_account a;
+	json_t *root;
+	int rc;
+
+	if (!storage_path || ad_domain_key(domain, key, sizeof key) != 0) {
+		snprintf(errbuf, errlen, "acme-dns: a domain and a storage file are required");
+		return -1;
+	}
+	if (!(root = ad_storage_load(storage_path, errbuf, errlen)))
+		return -1;
+	rc = ad_storage_account(root, storage_path, key, &a, errbuf, errlen);
+	json_decref(root);
+	if (rc == 1 && strlen(a.fulldomain) >= outlen) {
+		snprintf(errbuf, errlen, "acme-dns storage %s: the fulldomain of %s is too long", storage_path, key);
+		rc = -1;
+	} else if (rc == 1) {
+		size_t n = strlen(a.fulldomain);
+		memcpy(out, a.fulldomain, n + 1);
+		if (n > 1 && out[n - 1] == '.')
+			out[n - 1] = '\0';
+	}
+	ad_account_clear(&a);
+	return rc;
+}
+
 int acmedns_update(const struct acmedns_options *o, const char *domain, const char *value, char *errbuf,
 		   size_t errlen)
 {

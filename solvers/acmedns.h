@@ -31,4 +31,9 @@ int acmedns_register(const struct acmedns_options *o, const char *domain, char *
 int acmedns_update(const struct acmedns_options *o, const char *domain, const char *value, char *errbuf,
 		   size_t errlen);
 
+/* Reads domain's account ("*." and case ignored) from the storage file, without network. Returns 1 with out set to
+ * its fulldomain (no trailing dot), 0 when the storage has no account for it, -1 with errbuf set. */
+int acmedns_fulldomain(const char *storage_path, const char *domain, char *out, size_t outlen, char *errbuf,
+		       size_t errlen);
+
 #endif

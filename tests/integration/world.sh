@@ -301,7 +301,7 @@ view "world" {
 	zone "example.test" {
 		type primary;
 		file "$pd/example.test.db";
-		update-policy { grant "$WORLD_TSIG_NAME" zonesub TXT CNAME; };
+		update-policy { grant "$WORLD_TSIG_NAME" zonesub TXT CNAME CAA DNAME; };
 		include "$pd/notify.conf";
 	};
 };
@@ -451,6 +451,16 @@ world_cname_set() {
 	world_nsupdate "update delete ${1%.}. IN CNAME" "update add ${1%.}. 5 IN CNAME ${2%.}."
 }
 world_cname_del() { world_nsupdate "update delete ${1%.}. IN CNAME"; }
+# world_caa_set NAME FLAGS TAG VALUE: makes NAME's CAA RRset this one record (e.g. 0 issue "ca.example").
+world_caa_set() {
+	world_nsupdate "update delete ${1%.}. IN CAA" "update add ${1%.}. 5 IN CAA $2 $3 \"$4\""
+}
+world_caa_del() { world_nsupdate "update delete ${1%.}. IN CAA"; }
+# world_dname_set NAME TARGET: makes NAME a DNAME to TARGET (replacing any DNAME there).
+world_dname_set() {
+	world_nsupdate "update delete ${1%.}. IN DNAME" "update add ${1%.}. 5 IN DNAME ${2%.}."
+}
+world_dname_del() { world_nsupdate "update delete ${1%.}. IN DNAME"; }
 
 # world_sync_secondary: asks the secondary to transfer the zone now and waits (10 s) until it has the primary's
 # serial. Returns 1 when it does not.
