@@ -60,13 +60,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (log_json) {
 		json_t *o = json_pack("{s:s, s:s, s:s}", "time", when, "level", level_names[level], "msg", msg);
 		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (s) {
-			size_t n = strlen(s);
-			char line[1400];
-			int len = snprintf(line, sizeof(line), "%s\n", s);
-			log_write_line(line, len < (int)sizeof(line) ? (size_t)len : n);
-			free(s);
+		size_t n = s ? strlen(s) : 0;
+		char *line = s ? realloc(s, n + 2) : NULL;   /* escaping can make the JSON far longer than msg */
+		if (line) {
+			line[n] = '\n';
+			log_write_line(line, n + 1);    /* one write, so threads never interleave */
+			s = line;
 		}
+		free(s);
 		json_decref(o);
 		return;
 	}
