@@ -19,6 +19,8 @@
 #define DG_CAA_MAX 32
 #define DG_IDS_MAX 16
 
+#define DG_TIMEOUT_MS 2000    /* per query */
+
 struct dg_dns {
 	ldns_resolver *res[DNSCHECK_MAX_RESOLVERS];
 	char label[DNSCHECK_MAX_RESOLVERS][64];
@@ -47,25 +49,6 @@ struct dg_run {
 
 /* ---------- resolvers ---------- */
 
-static ldns_resolver *dg_resolver_new(const char *spec, char *err, size_t errlen)
-{
-	char host[64];
-	uint16_t port;
-	ldns_rdf *addr = NULL;
-	ldns_resolver *r = NULL;
-	if (dnsutil_parse_spec(spec, host, sizeof(host), &port) == 0 &&
-	    !(addr = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_A, host)))
-		addr = ldns_rdf_new_frm_str(LDNS_RDF_TYPE_AAAA, host);
-	if (addr && (r = ldns_resolver_new()) && ldns_resolver_push_nameserver(r, addr) == LDNS_STATUS_OK) {
-		ldns_resolver_set_port(r, port);
-	} else {
-		ldns_resolver_deep_free(r);
-		r = NULL;
-		snprintf(err, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT", spec);
-	}
-	ldns_rdf_deep_free(addr);
-	return r;
-}
 
 static void dg_dns_close(struct dg_dns *d)
 {
@@ -78,23 +61,16 @@ static int dg_dns_open(const struct dnscheck_opts *o, struct dg_dns *d, char *er
 {
 	memset(d, 0, sizeof(*d));
 	if (!o->n_resolvers) {
-		if (ldns_resolver_new_frm_file(&d->res[0], NULL) != LDNS_STATUS_OK) {
-			snprintf(err, errlen, "cannot read the system resolver (/etc/resolv.conf)");
+		if (!(d->res[0] = dnsutil_resolver_open(NULL, true, DG_TIMEOUT_MS, err, errlen)))
 			return -1;
-		}
 		snprintf(d->label[d->n++], sizeof(d->label[0]), "the system resolver");
 	}
 	for (size_t i = 0; i < o->n_resolvers; i++) {
-		if (!(d->res[d->n] = dg_resolver_new(o->resolvers[i], err, errlen))) {
+		if (!(d->res[d->n] = dnsutil_resolver_open(o->resolvers[i], true, DG_TIMEOUT_MS, err, errlen))) {
 			dg_dns_close(d);
 			return -1;
 		}
 		snprintf(d->label[d->n++], sizeof(d->label[0]), "%s", o->resolvers[i]);
-	}
-	for (size_t i = 0; i < d->n; i++) {
-		ldns_resolver_set_retry(d->res[i], 1);
-		ldns_resolver_set_dnssec(d->res[i], false);
-		ldns_resolver_set_timeout(d->res[i], (struct timeval){ .tv_sec = 2 });
 	}
 	return 0;
 }

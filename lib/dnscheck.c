@@ -16,7 +16,6 @@
 #define DC_LABEL_MAX 72         /* "[ffff:...:ffff]:65535" or "system resolver" */
 #define DC_WHY_MAX 128          /* why one query failed */
 #define DC_CHAIN_MAX 16         /* CNAME hops followed inside one answer */
-#define DC_TXT_MAX 2048         /* longest TXT rdata compared (a challenge value is 43) */
 
 struct dc_server {
 	ldns_resolver *res;
@@ -31,53 +30,7 @@ struct dc_servers {
 static const struct dnscheck_opts dc_defaults;
 
 
-/* One resolver for one "address[:port]". Returns NULL with errbuf set. */
-static ldns_resolver *dc_resolver_new(const char *spec, char *errbuf, size_t errlen)
-{
-	char host[64];
-	uint16_t port;
-	ldns_rdf *addr;
-	ldns_resolver *r;
 
-	if (dnsutil_parse_spec(spec, host, sizeof host, &port) != 0) {
-		snprintf(errbuf, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT", spec);
-		return NULL;
-	}
-	addr = ldns_rdf_new_frm_str(strchr(host, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, host);
-	if (!addr) {
-		snprintf(errbuf, errlen, "resolver \"%s\": \"%s\" is not a numeric IP address", spec, host);
-		return NULL;
-	}
-	r = ldns_resolver_new();
-	if (!r || ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
-		snprintf(errbuf, errlen, "resolver \"%s\": out of memory", spec);
-		ldns_resolver_deep_free(r);
-		r = NULL;
-	} else {
-		ldns_resolver_set_port(r, port);
-	}
-	ldns_rdf_deep_free(addr);
-	return r;
-}
-
-/* Plain resolver behaviour: RD set, one try per query, no EDNS/DNSSEC, no search list; TC is handled by
- * dnsutil_send. */
-static void dc_resolver_tune(ldns_resolver *r, int timeout_ms)
-{
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
-
-	ldns_resolver_set_timeout(r, tv);
-	ldns_resolver_set_retry(r, 1);
-	ldns_resolver_set_recursive(r, true);
-	ldns_resolver_set_dnssec(r, false);
-	ldns_resolver_set_edns_udp_size(r, 0);
-	ldns_resolver_set_fallback(r, false);
-	ldns_resolver_set_igntc(r, false);
-	ldns_resolver_set_usevc(r, false);
-	ldns_resolver_set_defnames(r, false);
-	ldns_resolver_set_dnsrch(r, false);
-	ldns_resolver_set_random(r, false);
-}
 
 static void dc_servers_close(struct dc_servers *sv)
 {
@@ -96,16 +49,13 @@ static int dc_servers_open(const struct dnscheck_opts *o, struct dc_servers *sv,
 		return -1;
 	}
 	if (o->n_resolvers == 0) {
-		ldns_status st = ldns_resolver_new_frm_file(&sv->s[0].res, NULL);
-		if (st != LDNS_STATUS_OK) {
-			snprintf(errbuf, errlen, "system resolver (/etc/resolv.conf): %s", ldns_get_errorstr_by_id(st));
+		if (!(sv->s[0].res = dnsutil_resolver_open(NULL, true, ms, errbuf, errlen)))
 			return -1;
-		}
 		snprintf(sv->s[0].label, DC_LABEL_MAX, "the system resolver");
 		sv->n = 1;
 	}
 	for (size_t i = 0; i < o->n_resolvers; i++) {
-		if (!o->resolvers[i] || !(sv->s[i].res = dc_resolver_new(o->resolvers[i], errbuf, errlen))) {
+		if (!o->resolvers[i] || !(sv->s[i].res = dnsutil_resolver_open(o->resolvers[i], true, ms, errbuf, errlen))) {
 			if (!o->resolvers[i])
 				snprintf(errbuf, errlen, "resolver %zu is NULL", i);
 			dc_servers_close(sv);
@@ -114,8 +64,6 @@ static int dc_servers_open(const struct dnscheck_opts *o, struct dc_servers *sv,
 		snprintf(sv->s[i].label, DC_LABEL_MAX, "%s", o->resolvers[i]);
 		sv->n = i + 1;
 	}
-	for (size_t i = 0; i < sv->n; i++)
-		dc_resolver_tune(sv->s[i].res, ms);
 	return 0;
 }
 
@@ -173,21 +121,6 @@ static const ldns_rdf *dc_follow_cnames(const ldns_pkt *a, const ldns_rdf *qname
 }
 
 
-/* The answer holds value in the TXT RRset at owner. */
-static bool dc_has_txt(const ldns_pkt *a, const ldns_rdf *owner, const char *value)
-{
-	const ldns_rr_list *ans = ldns_pkt_answer(a);
-	char text[DC_TXT_MAX];
-
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_TXT || ldns_dname_compare(ldns_rr_owner(rr), owner) != 0)
-			continue;
-		if (dnsutil_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* The CNAME target at qname in the answer: 1 with target set (lower case, no trailing dot), 0 if none, -1 if it
  * does not fit. Only the first hop counts: that is the record the user controls. */
@@ -346,7 +279,7 @@ static void dc_round_server(struct dc_wait *w, size_t s)
 		for (size_t i = g; i < w->n; i++) {
 			if (w->group[i] != g || w->seen[s * w->n + i])
 				continue;
-			if (a && dc_has_txt(a, owner, w->items[i].value))
+			if (a && dnsutil_has_txt(a, owner, w->items[i].value))
 				w->seen[s * w->n + i] = true;
 			else
 				dc_note_missing(w, s, i, a ? NULL : why);

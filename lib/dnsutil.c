@@ -112,3 +112,75 @@ bool dnsutil_txt_text(const ldns_rr *rr, char *out, size_t outlen)
 	out[used] = '\0';
 	return true;
 }
+
+bool dnsutil_has_txt(const ldns_pkt *a, const ldns_rdf *owner, const char *value)
+{
+	const ldns_rr_list *ans = ldns_pkt_answer(a);
+	char text[2048];                /* longest TXT rdata compared (a challenge value is 43) */
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT && ldns_dname_compare(ldns_rr_owner(rr), owner) == 0 &&
+		    dnsutil_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
+			return true;
+	}
+	return false;
+}
+
+void dnsutil_resolver_tune(ldns_resolver *r, bool rd, int timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+
+	ldns_resolver_set_timeout(r, tv);
+	ldns_resolver_set_retry(r, 1);
+	ldns_resolver_set_recursive(r, rd);
+	ldns_resolver_set_dnssec(r, false);
+	ldns_resolver_set_edns_udp_size(r, 0);
+	ldns_resolver_set_fallback(r, false);
+	ldns_resolver_set_igntc(r, false);
+	ldns_resolver_set_usevc(r, false);
+	ldns_resolver_set_defnames(r, false);
+	ldns_resolver_set_dnsrch(r, false);
+	ldns_resolver_set_random(r, false);
+}
+
+ldns_resolver *dnsutil_resolver_new(const char *host, uint16_t port, bool rd, int timeout_ms)
+{
+	ldns_rdf *addr = ldns_rdf_new_frm_str(strchr(host, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, host);
+	ldns_resolver *r = addr ? ldns_resolver_new() : NULL;
+
+	if (r && ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
+		ldns_resolver_deep_free(r);
+		r = NULL;
+	}
+	ldns_rdf_deep_free(addr);
+	if (!r)
+		return NULL;
+	ldns_resolver_set_port(r, port);
+	dnsutil_resolver_tune(r, rd, timeout_ms);
+	return r;
+}
+
+ldns_resolver *dnsutil_resolver_open(const char *spec, bool rd, int timeout_ms, char *errbuf, size_t errlen)
+{
+	char host[64];
+	uint16_t port;
+	ldns_resolver *r = NULL;
+
+	if (!spec) {
+		ldns_status st = ldns_resolver_new_frm_file(&r, NULL);
+		if (st != LDNS_STATUS_OK) {
+			snprintf(errbuf, errlen, "system resolver (/etc/resolv.conf): %s", ldns_get_errorstr_by_id(st));
+			return NULL;
+		}
+		dnsutil_resolver_tune(r, rd, timeout_ms);
+		return r;
+	}
+	if (dnsutil_parse_spec(spec, host, sizeof host, &port) != 0) {
+		snprintf(errbuf, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT", spec);
+		return NULL;
+	}
+	if (!(r = dnsutil_resolver_new(host, port, rd, timeout_ms)))
+		snprintf(errbuf, errlen, "resolver \"%s\": \"%s\" is not a numeric IP address", spec, host);
+	return r;
+}

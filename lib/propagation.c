@@ -15,7 +15,6 @@
 
 #define PR_MAX_RESOLVERS 8
 #define PR_WHY_MAX 160
-#define PR_TXT_MAX 2048         /* longest TXT rdata compared (a challenge value is 43) */
 #define PR_MAX_LABELS 128       /* zone cut walk */
 
 struct pr_servers {
@@ -27,34 +26,6 @@ struct pr_servers {
 /* ---- resolvers (the approach of dnscheck.c) ---- */
 
 
-/* One stub resolver for host at port: one try, no EDNS, no search list; rd says whether recursion is asked. */
-static ldns_resolver *pr_resolver_new(const char *host, uint16_t port, bool rd, int timeout_ms)
-{
-	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
-	ldns_rdf *addr = ldns_rdf_new_frm_str(strchr(host, ':') ? LDNS_RDF_TYPE_AAAA : LDNS_RDF_TYPE_A, host);
-	ldns_resolver *r = addr ? ldns_resolver_new() : NULL;
-
-	if (r && ldns_resolver_push_nameserver(r, addr) != LDNS_STATUS_OK) {
-		ldns_resolver_deep_free(r);
-		r = NULL;
-	}
-	ldns_rdf_deep_free(addr);
-	if (!r)
-		return NULL;
-	ldns_resolver_set_port(r, port);
-	ldns_resolver_set_timeout(r, tv);
-	ldns_resolver_set_retry(r, 1);
-	ldns_resolver_set_recursive(r, rd);
-	ldns_resolver_set_dnssec(r, false);
-	ldns_resolver_set_edns_udp_size(r, 0);
-	ldns_resolver_set_fallback(r, false);
-	ldns_resolver_set_igntc(r, false);
-	ldns_resolver_set_usevc(r, false);
-	ldns_resolver_set_defnames(r, false);
-	ldns_resolver_set_dnsrch(r, false);
-	ldns_resolver_set_random(r, false);
-	return r;
-}
 
 static int pr_timeout_ms(const struct prop_opts *o)
 {
@@ -68,26 +39,6 @@ static void pr_servers_close(struct pr_servers *sv)
 	sv->n = 0;
 }
 
-static int pr_system_resolver(const struct prop_opts *o, struct pr_servers *sv, char *errbuf, size_t errlen)
-{
-	struct timeval tv = { .tv_sec = pr_timeout_ms(o) / 1000, .tv_usec = (pr_timeout_ms(o) % 1000) * 1000 };
-	ldns_status st = ldns_resolver_new_frm_file(&sv->res[0], NULL);
-
-	if (st != LDNS_STATUS_OK) {
-		snprintf(errbuf, errlen, "system resolver (/etc/resolv.conf): %s", ldns_get_errorstr_by_id(st));
-		return -1;
-	}
-	ldns_resolver_set_timeout(sv->res[0], tv);
-	ldns_resolver_set_retry(sv->res[0], 1);
-	ldns_resolver_set_recursive(sv->res[0], true);
-	ldns_resolver_set_dnssec(sv->res[0], false);
-	ldns_resolver_set_edns_udp_size(sv->res[0], 0);
-	ldns_resolver_set_dnsrch(sv->res[0], false);
-	ldns_resolver_set_defnames(sv->res[0], false);
-	snprintf(sv->label[0], sizeof sv->label[0], "the system resolver");
-	sv->n = 1;
-	return 0;
-}
 
 static int pr_servers_open(const struct prop_opts *o, struct pr_servers *sv, char *errbuf, size_t errlen)
 {
@@ -96,15 +47,18 @@ static int pr_servers_open(const struct prop_opts *o, struct pr_servers *sv, cha
 		snprintf(errbuf, errlen, "at most %d resolvers", PR_MAX_RESOLVERS);
 		return -1;
 	}
-	if (o->n_resolvers == 0)
-		return pr_system_resolver(o, sv, errbuf, errlen);
+	if (o->n_resolvers == 0) {
+		if (!(sv->res[0] = dnsutil_resolver_open(NULL, true, pr_timeout_ms(o), errbuf, errlen)))
+			return -1;
+		snprintf(sv->label[0], sizeof sv->label[0], "the system resolver");
+		sv->n = 1;
+		return 0;
+	}
 	for (size_t i = 0; i < o->n_resolvers; i++) {
-		char host[64];
-		uint16_t port;
-		if (!o->resolvers[i] || dnsutil_parse_spec(o->resolvers[i], host, sizeof host, &port) != 0 ||
-		    !(sv->res[i] = pr_resolver_new(host, port, true, pr_timeout_ms(o)))) {
-			snprintf(errbuf, errlen, "resolver \"%s\": expected ADDRESS, ADDRESS:PORT or [IPv6]:PORT",
-				 o->resolvers[i] ? o->resolvers[i] : "(null)");
+		if (!o->resolvers[i] || !(sv->res[i] = dnsutil_resolver_open(o->resolvers[i], true, pr_timeout_ms(o),
+									       errbuf, errlen))) {
+			if (!o->resolvers[i])
+				snprintf(errbuf, errlen, "resolver %zu is NULL", i);
 			pr_servers_close(sv);
 			return -1;
 		}
@@ -475,20 +429,6 @@ int prop_resolve(const struct prop_opts *o, struct prop_target *t, char *errbuf,
 /* ---- classification ---- */
 
 
-/* The answer holds value in the TXT RRset at owner. */
-static bool pr_has_txt(const ldns_pkt *a, const char *owner, const char *value)
-{
-	const ldns_rr_list *ans = ldns_pkt_answer(a);
-	char text[PR_TXT_MAX];
-
-	for (size_t i = 0; i < ldns_rr_list_rr_count(ans); i++) {
-		const ldns_rr *rr = ldns_rr_list_rr(ans, i);
-		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_TXT && pr_owner_is(rr, owner) &&
-		    dnsutil_txt_text(rr, text, sizeof text) && strcmp(text, value) == 0)
-			return true;
-	}
-	return false;
-}
 
 /* Follows CNAMEs (and DNAMEs) inside the answer from name; out gets the last owner. */
 static void pr_answer_owner(const ldns_pkt *a, const char *name, char *out, size_t outlen)
@@ -516,12 +456,15 @@ static bool pr_is_referral(const ldns_pkt *a)
 static const char *pr_first_missing(const ldns_pkt *a, const char *final, const char *const *values, size_t n)
 {
 	char owner[PROP_NAME_MAX];
+	const char *missing = NULL;
 
 	pr_answer_owner(a, final, owner, sizeof owner);
-	for (size_t i = 0; i < n; i++)
-		if (values[i] && !pr_has_txt(a, owner, values[i]))
-			return values[i];
-	return NULL;
+	ldns_rdf *rdf = dnsutil_dname(owner);
+	for (size_t i = 0; i < n && !missing; i++)
+		if (values[i] && !(rdf && dnsutil_has_txt(a, rdf, values[i])))
+			missing = values[i];
+	ldns_rdf_deep_free(rdf);
+	return missing;
 }
 
 enum prop_state prop_classify(const ldns_pkt *a, const char *final, const char *const *values, size_t n,
@@ -618,7 +561,7 @@ static uint32_t pr_serial(ldns_resolver *r, const char *zone)
 static void pr_ask_server(const struct prop_opts *o, struct prop_target *t, struct prop_server *s, uint16_t port)
 {
 	char label[PROP_NAME_MAX + 80];
-	ldns_resolver *r = pr_resolver_new(s->addr, port, false, pr_timeout_ms(o));
+	ldns_resolver *r = dnsutil_resolver_new(s->addr, port, false, pr_timeout_ms(o));
 	ldns_status st = LDNS_STATUS_MEM_ERR;
 	ldns_pkt *a = r ? pr_ask(r, t->final, LDNS_RR_TYPE_TXT, &st) : NULL;
 

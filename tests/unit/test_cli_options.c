@@ -264,8 +264,8 @@ static void test_bad_values(void **state)
 	error(NULL, ARGS("account", "show", "--email", "a@b.c,"), "--email: empty value");
 	error(NULL, ARGS("account", "show", "--dns-resolvers", "ns1.example"), "--dns-resolvers: not an IP address");
 	error(NULL, ARGS("account", "show", "--dns-resolvers", "127.0.0.1:99999"), "--dns-resolvers: bad port");
-	error(NULL, ARGS("account", "show", "--dns-resolvers", "1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4,5.5.5.5,6.6.6.6,"
-							       "7.7.7.7,8.8.8.8,9.9.9.9"),
+	error(NULL, ARGS("account", "show", "--dns-resolvers", "127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4,"
+							       "127.0.0.5,127.0.0.6,127.0.0.7,127.0.0.8,127.0.0.9"),
 	      "--dns-resolvers: at most 8 values");
 	error(NULL, ARGS("account", "show", "--account-key-type", "ed25519"), "--account-key-type: unknown key type");
 	error(NULL, ARGS("account", "show", "--timeout", "0"), "--timeout: 0 is out of range (1 to 86400)");
