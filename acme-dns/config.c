@@ -5,6 +5,8 @@
 
 #include <yaml.h>
 
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -586,6 +588,41 @@ static int h_api_listen(struct cfg_ctx *c, const struct key_spec *k, const struc
 	return 0;
 }
 
+static int h_ns_addresses(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	struct config *cfg = base;
+	long n = seq_length(c, it, 1, CONFIG_MAX_NS_ADDRS);
+	for (long i = 0; i < n; i++) {
+		char key[64];
+		unsigned char bin[16];
+		snprintf(key, sizeof(key), "%s[%ld]", it->key, i);
+		struct item e = { seq_item(c, it, (size_t)i), key, 0 };
+		const char *s = scalar(c, &e);
+		if (!s)
+			return -1;
+		if (strlen(s) >= sizeof(cfg->ns_addresses[0]) ||
+		    (inet_pton(AF_INET, s, bin) != 1 && inet_pton(AF_INET6, s, bin) != 1))
+			return cfg_fail(c, node_line(e.node), key, "\"%.60s\" is not an IPv4 or IPv6 address", s);
+		snprintf(cfg->ns_addresses[i], sizeof(cfg->ns_addresses[i]), "%s", s);
+	}
+	cfg->n_ns_addresses = n > 0 ? (size_t)n : 0;
+	cfg->ns_addresses_line = it->key_line;
+	return n < 0 ? -1 : 0;
+}
+
+/* ns_addresses are served as records of ns_name inside the zone: ns_name must be the zone or below it. */
+static void check_ns_addresses(struct cfg_ctx *c, const struct config *cfg)
+{
+	if (!cfg->n_ns_addresses || !cfg->ns_name || !cfg->zone)
+		return;
+	size_t nl = strlen(cfg->ns_name), zl = strlen(cfg->zone);
+	if (nl == zl ? strcasecmp(cfg->ns_name, cfg->zone) == 0
+		     : nl > zl && cfg->ns_name[nl - zl - 1] == '.' && strcasecmp(cfg->ns_name + nl - zl, cfg->zone) == 0)
+		return;
+	cfg_fail(c, cfg->ns_addresses_line, "dns.ns_addresses",
+		 "dns.ns_name %s is outside dns.zone %s: its addresses belong in its own zone", cfg->ns_name, cfg->zone);
+}
+
 static int h_proxies(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
 {
 	struct config *cfg = base;
@@ -641,6 +678,7 @@ static const struct key_spec dns_specs[] = {
 	REQ("listen", h_dns_listen, dns_listen),
 	REQ("zone", h_hostname, zone),
 	REQ("ns_name", h_hostname, ns_name),
+	KEY("ns_addresses", h_ns_addresses, ns_addresses),
 	REQ("admin", h_admin, admin),
 	KEY("zones_dir", h_path, zones_dir),
 	NUM("challenge_ttl", h_duration, challenge_ttl, 0, 86400),
@@ -848,6 +886,8 @@ struct config *config_load(const char *path, char *errbuf, size_t errlen)
 		c.failed = true;
 	} else {
 		config_parse(&c, cfg);
+		if (!c.failed)
+			check_ns_addresses(&c, cfg);
 	}
 	free(c.dir);
 	if (c.failed) {

@@ -9,6 +9,7 @@
 
 #define CONFIG_MAX_LISTEN   16
 #define CONFIG_MAX_PROXIES  32
+#define CONFIG_MAX_NS_ADDRS 16
 #define CONFIG_MAX_VALUES   16
 
 struct config_listen {
@@ -26,6 +27,9 @@ struct config {
 	size_t n_dns_listen;
 	char *zone;               /* challenge apex, e.g. "auth.example.org", no trailing dot */
 	char *ns_name;            /* NS of the apex, e.g. "ns1.auth.example.org" */
+	char ns_addresses[CONFIG_MAX_NS_ADDRS][46]; /* A/AAAA of ns_name served in the synthesized apex */
+	size_t n_ns_addresses;
+	size_t ns_addresses_line; /* for the error when ns_name is outside zone */
 	char *admin;              /* SOA RNAME as a mailbox or dotted name, e.g. "hostmaster.example.org" */
 	char *zones_dir;          /* directory of *.zone files; NULL = none */
 	uint32_t challenge_ttl;   /* TTL of challenge TXT answers (default 1) */

@@ -386,24 +386,30 @@ static struct zone *zone_load_file(const char *path)
 	return z;
 }
 
-/* The challenge apex when no zone file provides it: SOA and NS from the configuration. */
+/* The challenge apex when no zone file provides it: SOA and NS from the configuration, and the addresses of the NS
+ * name when dns.ns_addresses gives them (it lies inside the zone, so nobody else can serve them). */
 static struct zone *zone_synthesize_apex(const struct config *cfg)
 {
-	char soa[768], ns[512];
-	snprintf(soa, sizeof(soa), "%s. 3600 IN SOA %s. %s. %lld 3600 600 604800 %u", cfg->zone, cfg->ns_name,
-		 cfg->admin, (long long)time(NULL), cfg->negative_ttl);
-	snprintf(ns, sizeof(ns), "%s. 3600 IN NS %s.", cfg->zone, cfg->ns_name);
+	char line[768];
 	struct builder b = { .file = "(configuration)" };
-	struct zone *z = NULL;
-	ldns_rr *r1 = NULL, *r2 = NULL;
-	if (ldns_rr_new_frm_str(&r1, soa, 0, NULL, NULL) == LDNS_STATUS_OK &&
-	    ldns_rr_new_frm_str(&r2, ns, 0, NULL, NULL) == LDNS_STATUS_OK &&
-	    builder_add_rr(&b, r1, 0) == 0 && builder_add_rr(&b, r2, 0) == 0)
-		z = zone_build(&b);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < 2 + cfg->n_ns_addresses; i++) {
+		if (i == 0)
+			snprintf(line, sizeof(line), "%s. 3600 IN SOA %s. %s. %lld 3600 600 604800 %u", cfg->zone,
+				 cfg->ns_name, cfg->admin, (long long)time(NULL), cfg->negative_ttl);
+		else if (i == 1)
+			snprintf(line, sizeof(line), "%s. 3600 IN NS %s.", cfg->zone, cfg->ns_name);
+		else
+			snprintf(line, sizeof(line), "%s. 3600 IN %s %s", cfg->ns_name,
+				 strchr(cfg->ns_addresses[i - 2], ':') ? "AAAA" : "A", cfg->ns_addresses[i - 2]);
+		ldns_rr *rr = NULL;
+		rc = ldns_rr_new_frm_str(&rr, line, 0, NULL, NULL) == LDNS_STATUS_OK ? builder_add_rr(&b, rr, 0) : -1;
+		ldns_rr_free(rr);
+	}
+	struct zone *z = rc == 0 ? zone_build(&b) : NULL;
 	if (!z)
-		log_error("cannot build the zone %s from dns.zone, dns.ns_name and dns.admin %s", cfg->zone, b.err);
-	ldns_rr_free(r1);
-	ldns_rr_free(r2);
+		log_error("cannot build the zone %s from dns.zone, dns.ns_name, dns.ns_addresses and dns.admin %s",
+			  cfg->zone, b.err);
 	builder_clear(&b);
 	return z;
 }

@@ -29,7 +29,7 @@ fi
 
 free_port DNS_PORT && free_port API_PORT || die "no free port"
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=warn listen6=no
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=warn listen6=no ns_addresses="[127.0.0.1]"
 start_acmednsd "$T/acme-dnsd.yaml" >/dev/null || die "acme-dnsd did not start: $(tail -5 "$T/acme-dnsd.log")"
 start_pebble >/dev/null || die "pebble did not start: $(tail -5 "$PEBBLE_LOG")"
 pebble_root "$T/root.pem" || die "no pebble root"
@@ -61,7 +61,7 @@ run_one() {
 	acme-dns-cli)
 		timeout 300 "$TIME" -f '%e %M %U %S' -o "$d/time" "$CLI" issue --state-dir "$d" --server "$PEBBLE_DIR" \
 			--ca-file "$PEBBLE_CA" --acme-dns-api "$API_URL" --acme-dns-storage "$STORAGE" --accept-tos \
-			--email admin@example.test --dns-resolvers "127.0.0.1:$DNS_PORT" --propagation-interval 1 \
+			--email admin@example.test --dns-resolvers "127.0.0.1:$DNS_PORT" --authoritative-port "$DNS_PORT" --propagation-interval 1 \
 			--key-type ec256 --quiet -d example.test -d '*.example.test' >"$d/log" 2>&1
 		rc=$?
 		cert=$(find "$d/certificates" -name fullchain.pem 2>/dev/null | head -1) ;;

@@ -91,6 +91,7 @@ static int run_order(struct cli_ctx *c, struct acme *a, const struct issue_job *
 {
 	struct acmedns_options ao;
 	char err[1024];
+	json_t *report = NULL;
 	cli_ctx_acmedns(c, &ao, c->opt->acme_dns_register);
 	struct solver *solver = solver_acmedns_new(&ao, err, sizeof(err));
 	if (!solver)
@@ -103,12 +104,16 @@ static int run_order(struct cli_ctx *c, struct acme *a, const struct issue_job *
 		.profile = j->profile,
 		.preferred_chain = j->preferred_chain,
 		.solver = solver,
-		.dns = c->opt->skip_propagation ? NULL : &c->dns,
+		.prop = c->opt->skip_propagation ? NULL : &c->prop.po,
+		.fixed_wait_s = c->opt->propagation_wait,
+		.prop_report = &report,
 	};
 	log_info("certificate %s: ordering %zu name%s from %s%s%s", j->cert_name, j->n_names, j->n_names == 1 ? "" : "s",
 		 j->server, j->replaces ? ", replacing " : "", j->replaces ? j->replaces : "");
 	int rc = order_once(c, a, &p, fullchain);
 	solver_free(solver);
+	if (report)
+		cli_out_set(c->out, "propagation", report);   /* the last order's checker report */
 	return rc;
 }
 

@@ -58,11 +58,39 @@ static void fill_dns(struct cli_ctx *c)
 	c->dns.cancel = &cli_cancel;
 }
 
+/* After each round of the checker: how many servers still lag, and the first of them. */
+static void prop_progress(void *ctx, const struct prop_target *t, size_t n, int round, int elapsed_s)
+{
+	struct cli_prop *p = ctx;
+	size_t lagging = 0;
+	const char *first = "";
+	for (size_t i = 0; i < n; i++)
+		for (size_t s = 0; s < t[i].n_servers; s++)
+			if (t[i].servers[s].state != PROP_HAS_ALL && lagging++ == 0)
+				first = t[i].servers[s].detail;
+	cli_progress_dns(p->out, elapsed_s, p->timeout_s, lagging, first);
+	log_debug("propagation: round %d: %zu server%s lagging", round, lagging, lagging == 1 ? "" : "s");
+}
+
+void cli_prop_init(struct cli_prop *p, const struct cli_options *o, struct cli_out *out)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->timeout_s = o->propagation_timeout;
+	p->po = (struct prop_opts){ .timeout_s = o->propagation_timeout, .interval_s = o->propagation_interval,
+				    .port = (uint16_t)o->authoritative_port, .serials_must_match = o->propagation_serial,
+				    .check_resolvers = o->check_resolvers, .progress = prop_progress,
+				    .progress_ctx = p, .cancel = &cli_cancel };
+	for (size_t i = 0; i < o->dns_resolvers.n && i < sizeof(p->po.resolvers) / sizeof(p->po.resolvers[0]); i++)
+		p->po.resolvers[p->po.n_resolvers++] = o->dns_resolvers.v[i];
+}
+
 int cli_ctx_open(struct cli_ctx *c, const struct cli_options *o, struct cli_out *out)
 {
 	memset(c, 0, sizeof(*c));
 	c->opt = o;
 	c->out = out;
+	cli_prop_init(&c->prop, o, out);
 	int rc = open_state(c);
 	if (rc != 0)
 		return rc;

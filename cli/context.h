@@ -9,9 +9,17 @@
 #include "http.h"
 #include "options.h"
 #include "output.h"
+#include "propagation.h"
 #include "state.h"
 
 #include <openssl/evp.h>
+
+/* The propagation checker's settings from the options, with the progress line it draws. */
+struct cli_prop {
+	struct prop_opts po;
+	struct cli_out *out;            /* borrowed */
+	int timeout_s;
+};
 
 struct cli_ctx {
 	const struct cli_options *opt;  /* borrowed */
@@ -20,6 +28,7 @@ struct cli_ctx {
 	struct http_client *http;
 	char *storage_path;             /* acme-dns accounts file (malloc'd) */
 	struct dnscheck_opts dns;
+	struct cli_prop prop;
 	struct acme *acme;              /* the CA of acme_server, made on first use */
 	char *acme_server;
 	EVP_PKEY **keys;                /* references held for the ACME client, which borrows account keys */
@@ -37,6 +46,8 @@ int cli_ctx_acme(struct cli_ctx *c, const char *server, struct acme **a);
 /* Keeps a reference to key until c is closed (the ACME client borrows the account key it signs with).
  * Returns 0 or -1 when out of memory. */
 int cli_ctx_hold_key(struct cli_ctx *c, EVP_PKEY *key);
+/* Fills p from the options: resolvers, timeouts, port, serial match, resolver check, progress on out. */
+void cli_prop_init(struct cli_prop *p, const struct cli_options *o, struct cli_out *out);
 /* Fills the acme-dns adapter's options from c. */
 void cli_ctx_acmedns(const struct cli_ctx *c, struct acmedns_options *ao, bool allow_register);
 

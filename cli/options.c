@@ -96,6 +96,15 @@ static const struct opt_spec specs[] = {
 	  NULL, int_number, 1, 86400, "SECONDS", "wait at most this long for the records to be visible (default 120)" },
 	{ "propagation-interval", 0, "ACME_DNS_CLI_PROPAGATION_INTERVAL", S_INT, C_ALL, OFF(propagation_interval),
 	  NULL, int_number, 1, 3600, "SECONDS", "between two propagation checks (default 2)" },
+	{ "propagation-wait", 0, "ACME_DNS_CLI_PROPAGATION_WAIT", S_INT, C_ALL, OFF(propagation_wait), NULL,
+	  int_number, 0, 86400, "SECONDS", "issue: wait this long more after the check (or, with --skip-propagation, "
+					   "instead of it) before answering the CA (default 0)" },
+	{ "propagation-serial", 0, "ACME_DNS_CLI_PROPAGATION_SERIAL", S_BOOL, C_ALL, OFF(propagation_serial), NULL,
+	  NULL, 0, 0, NULL, "also require the same SOA serial at every authoritative server" },
+	{ "check-resolvers", 0, "ACME_DNS_CLI_CHECK_RESOLVERS", S_BOOL, C_ALL, OFF(check_resolvers), NULL, NULL, 0,
+	  0, NULL, "after the authoritative servers agree, require the resolvers to answer the values too" },
+	{ "authoritative-port", 0, "ACME_DNS_CLI_AUTHORITATIVE_PORT", S_INT, C_ALL, OFF(authoritative_port), NULL,
+	  int_number, 1, 65535, "PORT", "port the authoritative servers are asked on (default 53; for labs)" },
 	{ "skip-propagation", 0, "ACME_DNS_CLI_SKIP_PROPAGATION", S_BOOL, C_ALL, OFF(skip_propagation), NULL, NULL,
 	  0, 0, NULL, "tell the CA at once: no CNAME check, no wait for the records" },
 	{ "timeout", 0, "ACME_DNS_CLI_TIMEOUT", S_INT, C_ALL, OFF(timeout), NULL, int_number, 1, 86400, "SECONDS",
@@ -803,6 +812,7 @@ static int set_defaults(struct cli_options *o)
 	o->acme_dns_register = true;
 	o->propagation_timeout = 120;
 	o->propagation_interval = 2;
+	o->authoritative_port = 53;
 	o->timeout = 300;
 	o->lock_timeout = 60;
 	o->log_level = LOG_LVL_INFO;

@@ -54,6 +54,10 @@ struct cli_options {
 	struct cli_list dns_resolvers;
 	int propagation_timeout;
 	int propagation_interval;
+	int propagation_wait;           /* seconds to wait after the check, 0 = none */
+	bool propagation_serial;
+	bool check_resolvers;
+	int authoritative_port;
 	bool skip_propagation;
 	int timeout;
 	int lock_timeout;

@@ -44,7 +44,7 @@ say "work directory: $T (removed at the end)"
 step "Starting acme-dnsd: authoritative DNS for example.test and the challenge apex auth.example.test"
 free_port DNS_PORT && free_port API_PORT || fail "no free port"
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info listen6=no
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info listen6=no ns_addresses="[127.0.0.1]"
 ADNS_LOG=$T/acme-dnsd.log
 start_acmednsd "$T/acme-dnsd.yaml" "$ADNS_LOG" >/dev/null || fail "acme-dnsd did not start" "$ADNS_LOG"
 say "DNS      127.0.0.1:$DNS_PORT (UDP + TCP)" "HTTP API $API_URL" "pid      $ADNS_PID, log $ADNS_LOG"
@@ -78,8 +78,9 @@ qdig +short CNAME "${REC%% *}" | indent
 # 5. issue
 step "Issuing example.test + *.example.test from pebble"
 ISSUE=(issue --server "$PEBBLE_DIR" --ca-file "$PEBBLE_CA" --accept-tos --email admin@example.test
-	--dns-resolvers "127.0.0.1:$DNS_PORT" --propagation-interval 1 -d example.test -d '*.example.test')
-show_cmd "acme-dns-cli issue -d example.test -d '*.example.test' --server $PEBBLE_DIR --ca-file pebble-ca.pem --dns-resolvers 127.0.0.1:$DNS_PORT --accept-tos"
+	--dns-resolvers "127.0.0.1:$DNS_PORT" --authoritative-port "$DNS_PORT" --propagation-interval 1
+	-d example.test -d '*.example.test')
+show_cmd "acme-dns-cli issue -d example.test -d '*.example.test' --server $PEBBLE_DIR --ca-file pebble-ca.pem --dns-resolvers 127.0.0.1:$DNS_PORT --authoritative-port $DNS_PORT --accept-tos"
 start=$(date +%s%N)
 timeout 180 "$CLI" "${ISSUE[@]}" "${COMMON[@]}" >"$T/issue.log" 2>&1
 rc=$?

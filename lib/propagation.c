@@ -520,19 +520,6 @@ static bool pr_cancelled(const struct prop_opts *o)
 	return o->cancel && *o->cancel;
 }
 
-static uint16_t pr_direct_port(void)
-{
-	const char *p = getenv("ADNS_PROP_PORT");
-	char *e;
-	unsigned long v;
-
-	if (!p || !*p)
-		return 53;
-	errno = 0;
-	v = strtoul(p, &e, 10);
-	return errno || *e || v == 0 || v > 65535 ? 53 : (uint16_t)v;
-}
-
 static void pr_net_failure(struct prop_server *s, ldns_status st, int ms)
 {
 	if (st == LDNS_STATUS_NETWORK_ERR || st == LDNS_STATUS_RES_NO_NS) {
@@ -581,7 +568,7 @@ static void pr_ask_server(const struct prop_opts *o, struct prop_target *t, stru
 
 size_t prop_round(const struct prop_opts *o, struct prop_target *t, size_t n)
 {
-	uint16_t port = pr_direct_port();
+	uint16_t port = o->port ? o->port : 53;
 	size_t done = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -755,21 +742,26 @@ static json_t *pr_server_json(const struct prop_server *s)
 
 static json_t *pr_target_json(const struct prop_target *t)
 {
-	json_t *chain = json_array(), *servers = json_array();
+	json_t *chain = json_array(), *servers = json_array(), *values = json_array();
 	size_t nc = t->chain_len < PROP_MAX_CHAIN ? t->chain_len : PROP_MAX_CHAIN;
+	size_t nv = t->n_values < PROP_MAX_VALUES ? t->n_values : PROP_MAX_VALUES;
 	size_t ns = t->n_servers < PROP_MAX_SERVERS ? t->n_servers : PROP_MAX_SERVERS;
 
 	for (size_t i = 0; chain && i < nc; i++)
 		json_array_append_new(chain, json_string(t->chain[i]));
 	for (size_t i = 0; servers && i < ns; i++)
 		json_array_append_new(servers, pr_server_json(&t->servers[i]));
-	if (!chain || !servers) {
+	for (size_t i = 0; values && i < nv; i++)
+		json_array_append_new(values, json_string(t->values[i] ? t->values[i] : ""));
+	if (!chain || !servers || !values) {
 		json_decref(chain);
 		json_decref(servers);
+		json_decref(values);
 		return NULL;
 	}
-	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:b,s:o}", "name", t->name, "final", t->final, "chain", chain, "zone",
-			 t->zone, "negative_ttl", (json_int_t)t->negative_ttl, "done", t->done, "servers", servers);
+	return json_pack("{s:s,s:s,s:o,s:s,s:I,s:o,s:b,s:o}", "name", t->name, "final", t->final, "chain", chain,
+			 "zone", t->zone, "negative_ttl", (json_int_t)t->negative_ttl, "values", values, "done", t->done,
+			 "servers", servers);
 }
 
 json_t *prop_report_json(const struct prop_target *t, size_t n)

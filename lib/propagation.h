@@ -56,6 +56,7 @@ struct prop_opts {
 	int query_timeout_ms;          /* per query; 0 = 2000 */
 	int timeout_s;                 /* the whole wait; 0 = 120 */
 	int interval_s;                /* between rounds; 0 = 2 */
+	uint16_t port;                 /* port the authoritative servers are asked on; 0 = 53 */
 	bool serials_must_match;       /* also require the same SOA serial at every address */
 	bool check_resolvers;          /* after the authoritative servers agree, also ask the resolvers */
 	/* Called after each round with the targets' state (may be NULL). */

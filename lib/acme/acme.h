@@ -3,7 +3,7 @@
 #ifndef ADNS_ACME_H
 #define ADNS_ACME_H
 
-#include "dnscheck.h"
+#include "propagation.h"
 #include "http.h"
 #include "solver.h"
 
@@ -92,7 +92,9 @@ struct acme_order_params {
 	const char *profile;            /* profile name, or NULL */
 	const char *preferred_chain;    /* issuer commonName of the chain's top to prefer, or NULL */
 	struct solver *solver;          /* where the dns-01 records go */
-	const struct dnscheck_opts *dns;/* wait until the records are visible there; NULL = do not wait */
+	const struct prop_opts *prop;   /* wait until every authoritative server has the records; NULL = do not */
+	int fixed_wait_s;               /* then (or without prop, instead) wait this many seconds more */
+	json_t **prop_report;           /* when not NULL: gets the propagation checker's report (new reference) */
 };
 
 /* Runs a whole order: new order; authorizations already valid skipped; every dns-01 record presented together,

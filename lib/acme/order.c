@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 struct challenge_item {
 	char *authz_url;
@@ -165,7 +166,75 @@ static int authz_load(struct order_run *run, struct acme_error *e)
 	return 0;
 }
 
-/* Every record at once through the solver, then one wait until all are visible. */
+/* The propagation checker's targets: one per challenge name, with every value expected there (a wildcard and its
+ * base name share _acme-challenge.<domain>). */
+static struct prop_target *prop_targets(const struct order_run *run, size_t *n_out)
+{
+	struct prop_target *t = calloc(run->n ? run->n : 1, sizeof(*t));
+	size_t n = 0;
+	for (size_t i = 0; t && i < run->n; i++) {
+		size_t k = 0;
+		while (k < n && strcasecmp(t[k].name, run->items[i].fqdn) != 0)
+			k++;
+		if (k == n)
+			snprintf(t[n++].name, sizeof(t[0].name), "%s", run->items[i].fqdn);
+		bool dup = false;
+		for (size_t v = 0; v < t[k].n_values; v++)
+			dup = dup || strcmp(t[k].values[v], run->items[i].value) == 0;
+		if (!dup && t[k].n_values < PROP_MAX_VALUES)
+			t[k].values[t[k].n_values++] = run->items[i].value;
+	}
+	*n_out = n;
+	return t;
+}
+
+static int records_wait_propagation(struct order_run *run, struct acme_error *e)
+{
+	char err[1024] = "";
+	size_t n = 0;
+	struct prop_target *t = prop_targets(run, &n);
+	if (!t)
+		return acme_fail(e, ACME_ERR_INTERNAL, "out of memory");
+	int rc = prop_wait(run->p->prop, t, n, err, sizeof(err));
+	if (run->p->prop_report) {
+		json_decref(*run->p->prop_report);
+		*run->p->prop_report = prop_report_json(t, n);
+	}
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		log_info("acme: %s: every authoritative server of %s answers (%zu)", t[i].name, t[i].zone,
+			 t[i].n_servers);
+	free(t);
+	if (rc < 0 && acme_cancelled(run->a, e))
+		return -1;
+	if (rc < 0)
+		return acme_fail(e, ACME_ERR_DNS, "the challenge records did not reach every name server: %s", err);
+	return 0;
+}
+
+/* A fixed wait, for networks where the checker cannot see the servers the CA asks. */
+static int records_wait_fixed(struct order_run *run, struct acme_error *e)
+{
+	if (run->p->fixed_wait_s <= 0)
+		return 0;
+	log_info("acme: waiting %d s before answering the challenges", run->p->fixed_wait_s);
+	struct timespec end, now;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += run->p->fixed_wait_s;
+	for (;;) {
+		if (acme_cancelled(run->a, e))
+			return -1;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (end.tv_sec - now.tv_sec) * 1000 + (end.tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return 0;
+		if (ms > 200)
+			ms = 200;
+		struct timespec ts = { 0, ms * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Every record at once through the solver, then one wait until every authoritative server has them all. */
 static int records_present(struct order_run *run, struct acme_error *e)
 {
 	char err[1024] = "";
@@ -176,20 +245,9 @@ static int records_present(struct order_run *run, struct acme_error *e)
 	if (rc < 0)
 		return acme_fail(e, ACME_ERR_DNS, "presenting the challenge records: %s", err);
 	log_info("acme: %zu challenge records presented", run->n);
-	if (!run->p->dns)
-		return 0;
-	struct dnscheck_item *items = calloc(run->n, sizeof(*items));
-	if (!items)
-		return acme_fail(e, ACME_ERR_INTERNAL, "out of memory");
-	for (size_t i = 0; i < run->n; i++)
-		items[i] = (struct dnscheck_item){ run->items[i].fqdn, run->items[i].value };
-	rc = dnscheck_wait_txt(run->p->dns, items, run->n, err, sizeof(err));
-	free(items);
-	if (rc < 0 && acme_cancelled(run->a, e))
+	if (run->p->prop && records_wait_propagation(run, e) < 0)
 		return -1;
-	if (rc < 0)
-		return acme_fail(e, ACME_ERR_DNS, "the challenge records did not become visible: %s", err);
-	return 0;
+	return records_wait_fixed(run, e);
 }
 
 static void records_cleanup(struct order_run *run)

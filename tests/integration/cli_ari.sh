@@ -14,7 +14,7 @@ ARI=$TOOL
 
 free_port DNS_PORT && free_port API_PORT && free_port ARI_PORT || exit 1
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info ns_addresses='[127.0.0.1, "::1"]'
 start_acmednsd "$T/acme-dnsd.yaml" || exit 1
 start_pebble || exit 1
 pebble_root "$T/root.pem" || { not_ok "pebble's root is served on /roots/0"; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # An interrupted run leaves nothing behind: acme-dns-cli gets SIGTERM (as from a cancelled CI job) while it
-# waits for its records to show at a resolver that never answers; it must stop within seconds with exit code 10,
+# waits for its records to show at an authoritative server that never answers; it must stop within seconds with exit code 10,
 # and the challenge values it had published at acme-dnsd must be gone.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +10,7 @@ require_cli
 
 free_port DNS_PORT && free_port API_PORT && free_port DEAD_PORT || exit 1
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info ns_addresses='[127.0.0.1, "::1"]'
 start_acmednsd "$T/acme-dnsd.yaml" || exit 1
 start_pebble || exit 1
 cli_default_args "$T/state"
@@ -23,8 +23,9 @@ TARGET=${TARGET%.}
 zone_add "$REC"
 zone_reload _acme-challenge.example.test "$TARGET" || { not_ok "acme-dnsd serves the CNAME"; exit 1; }
 
-# The first resolver (acme-dnsd) answers the CNAME check; the second never answers, so the wait goes on.
-cli_args_set --dns-resolvers "127.0.0.1:$DNS_PORT,127.0.0.1:$DEAD_PORT"
+# The resolver (acme-dnsd) answers the CNAME check and names the NS; the propagation checker asks the NS
+# addresses on a port nobody answers, so the wait goes on.
+cli_args_set --authoritative-port "$DEAD_PORT"
 cli_args_set --propagation-timeout 120
 "$ACME_CLI" issue "${CLI_ARGS[@]}" -d example.test -d '*.example.test' --accept-tos >"$T/cancel.out" 2>"$T/cancel.err" &
 CLI_PID=$!

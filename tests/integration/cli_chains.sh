@@ -9,7 +9,7 @@ require_cli
 
 free_port DNS_PORT && free_port API_PORT || exit 1
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info ns_addresses='[127.0.0.1, "::1"]'
 start_acmednsd "$T/acme-dnsd.yaml" || exit 1
 start_pebble PEBBLE_ALTERNATE_ROOTS=1 || exit 1
 pebble_root "$T/root0.pem" 0 && pebble_root "$T/root1.pem" 1 || { not_ok "pebble serves /roots/0 and /roots/1"; exit 1; }

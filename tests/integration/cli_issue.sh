@@ -13,7 +13,7 @@ require_cli
 
 free_port DNS_PORT && free_port API_PORT || exit 1
 zone_init "$T/zones"
-write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info
+write_config "$T/acme-dnsd.yaml" zones_dir="$T/zones" log_level=info ns_addresses='[127.0.0.1, "::1"]'
 start_acmednsd "$T/acme-dnsd.yaml" || exit 1
 # pebble 2.4.0's IsDomainBlocked panics (index out of range) on a name with fewer labels than a blocklist entry,
 # so the blocked name has two labels, in a zone of its own: blocked.test.

@@ -208,19 +208,20 @@ require_daemon() {
 #   tcp_idle_timeout [] api_listen [127.0.0.1:<api_port>] tls_cert [] tls_key [] registration [true]
 #   trusted_proxies [["127.0.0.1/32"]] max_body [4096] store [$T/acme-dnsd.db] values_kept [2]
 #   log_level [debug] extra_dns [] extra_api [] (raw YAML lines, indented by the caller)
+#   ns_addresses [] (a YAML list: the A/AAAA of ns_name served in the apex, for the propagation checker)
 write_config() {
 	local file=$1
 	shift
 	local dns_port=$DNS_PORT api_port=$API_PORT listen6=yes zone=auth.example.test ns_name="" \
 		admin=hostmaster.example.test zones_dir="" challenge_ttl=1 negative_ttl=60 tcp_idle_timeout="" \
 		api_listen="" tls_cert="" tls_key="" registration=true trusted_proxies='["127.0.0.1/32"]' max_body=4096 \
-		store="$T/acme-dnsd.db" values_kept=2 log_level=debug extra_dns="" extra_api="" kv k
+		store="$T/acme-dnsd.db" values_kept=2 log_level=debug extra_dns="" extra_api="" ns_addresses="" kv k
 	for kv in "$@"; do
 		k=${kv%%=*}
 		case $k in
 		dns_port | api_port | listen6 | zone | ns_name | admin | zones_dir | challenge_ttl | negative_ttl | \
 			tcp_idle_timeout | api_listen | tls_cert | tls_key | registration | trusted_proxies | max_body | store | \
-			values_kept | log_level | extra_dns | extra_api)
+			values_kept | log_level | extra_dns | extra_api | ns_addresses)
 			printf -v "$k" '%s' "${kv#*=}" ;;
 		*)
 			echo "write_config: unknown key $k" >&2
@@ -239,6 +240,7 @@ write_config() {
 		fi
 		echo "  zone: $zone"
 		echo "  ns_name: $ns_name"
+		[ -n "$ns_addresses" ] && echo "  ns_addresses: $ns_addresses"
 		echo "  admin: $admin"
 		[ -n "$zones_dir" ] && echo "  zones_dir: $zones_dir"
 		echo "  challenge_ttl: $challenge_ttl"
@@ -608,7 +610,7 @@ require_cli() {
 # cli_default_args STATE_DIR [DIRECTORY_URL]: the flags of a run against the running pebble and acme-dnsd.
 cli_default_args() {
 	CLI_ARGS=(--state-dir "$1" --server "${2:-$PEBBLE_DIR}" --ca-file "$PEBBLE_CA" --acme-dns-api "$API_URL"
-		--acme-dns-storage "${ACMEDNS_STORAGE:-$T/acmedns.json}" --dns-resolvers "127.0.0.1:$DNS_PORT" --email admin@example.test
+		--acme-dns-storage "${ACMEDNS_STORAGE:-$T/acmedns.json}" --dns-resolvers "127.0.0.1:$DNS_PORT" --authoritative-port "$DNS_PORT" --email admin@example.test
 		--propagation-interval 1 --propagation-timeout 30 --timeout 60 --log-level debug)
 }
 

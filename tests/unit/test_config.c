@@ -319,6 +319,32 @@ static void test_listen_errors(void **state)
 #undef DNS_REST
 }
 
+static void test_ns_addresses(void **state)
+{
+	struct config *cfg = load_ok("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: ns.a.org\n"
+				     "  ns_addresses: [192.0.2.1, '2001:db8::1']\n  admin: h.a.org\n" STORE);
+	assert_int_equal(cfg->n_ns_addresses, 2);
+	assert_string_equal(cfg->ns_addresses[0], "192.0.2.1");
+	assert_string_equal(cfg->ns_addresses[1], "2001:db8::1");
+	config_free(cfg);
+	cfg = load_ok("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: a.org\n"
+		      "  ns_addresses: [192.0.2.1]\n  admin: h.a.org\n" STORE);
+	assert_int_equal(cfg->n_ns_addresses, 1);
+	config_free(cfg);
+	expect_error("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: ns.a.org\n"
+		     "  ns_addresses: [ns.a.org]\n  admin: h.a.org\n" STORE,
+		     "5: dns.ns_addresses[0]: \"ns.a.org\" is not an IPv4 or IPv6 address");
+	expect_error("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: ns.a.org\n"
+		     "  ns_addresses: []\n  admin: h.a.org\n" STORE,
+		     "5: dns.ns_addresses: needs 1 to 16 entries, found 0");
+	expect_error("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: ns.b.org\n"
+		     "  ns_addresses:\n    - 192.0.2.1\n  admin: h.a.org\n" STORE,
+		     "5: dns.ns_addresses: dns.ns_name ns.b.org is outside dns.zone a.org");
+	expect_error("dns:\n  listen: [127.0.0.1:53]\n  zone: a.org\n  ns_name: nsa.org\n"
+		     "  ns_addresses: [192.0.2.1]\n  admin: h.a.org\n" STORE,
+		     "5: dns.ns_addresses: dns.ns_name nsa.org is outside dns.zone a.org");
+}
+
 static void test_names(void **state)
 {
 	struct config *cfg = load_ok("dns:\n  listen: [127.0.0.1:53]\n  zone: ACME.Example.COM.\n"
@@ -827,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_listen_forms),
 		cmocka_unit_test(test_listen_errors),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_ns_addresses),
 		cmocka_unit_test(test_admin_mailbox),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_integer_ranges),

@@ -510,7 +510,7 @@ static struct prop_opts live_opts(int timeout_s)
 {
 	return (struct prop_opts){ .resolvers = { E.res4 }, .n_resolvers = 1, .query_timeout_ms = 1000,
 				   .timeout_s = timeout_s, .interval_s = 1, .check_resolvers = true,
-				   .serials_must_match = true };
+				   .serials_must_match = true, .port = (uint16_t)E.dns_port };
 }
 
 /* Waits (10 s at most) until the reloaded zone shows the CNAME: the daemon reloads on SIGHUP asynchronously. */
@@ -535,12 +535,10 @@ static void test_live_sees_value(void **state)
 {
 	struct prop_opts o = live_opts(10);
 	struct prop_target *t = calloc(1, sizeof *t);
-	char err[1024] = "", port[16];
+	char err[1024] = "";
 
 	assert_true(E.up);
 	assert_non_null(t);
-	snprintf(port, sizeof port, "%d", E.dns_port);
-	setenv("ADNS_PROP_PORT", port, 1);
 	wait_chain(&o);
 	update_txt(V1);
 	snprintf(t->name, sizeof t->name, FQDN);
@@ -651,7 +649,7 @@ static void test_live_server_silent(void **state)
 {
 	struct prop_opts o = live_opts(1);
 	struct prop_target *t = calloc(1, sizeof *t);
-	char err[1024] = "", port[16], real[16];
+	char err[1024] = "";
 	int p = free_port();
 
 	assert_true(E.up);
@@ -660,11 +658,8 @@ static void test_live_server_silent(void **state)
 	t->values[0] = V1;
 	t->n_values = 1;
 	assert_int_equal(prop_resolve(&o, t, err, sizeof err), 0);
-	snprintf(real, sizeof real, "%s", getenv("ADNS_PROP_PORT"));
-	snprintf(port, sizeof port, "%d", p);
-	setenv("ADNS_PROP_PORT", port, 1);
+	o.port = (uint16_t)p;
 	assert_int_equal(prop_round(&o, t, 1), 0);
-	setenv("ADNS_PROP_PORT", real, 1);
 	if (getenv("ADNS_TEST_VERBOSE"))
 		print_message("# %s: %s\n", prop_state_name(t->servers[0].state), t->servers[0].detail);
 	assert_true(t->servers[0].state == PROP_TIMEOUT || t->servers[0].state == PROP_ERROR);
