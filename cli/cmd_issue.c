@@ -8,6 +8,7 @@
 #include "key.h"
 #include "log.h"
 #include "solver.h"
+#include "solvers.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -89,13 +90,11 @@ static int order_once(struct cli_ctx *c, struct acme *a, struct acme_order_param
 
 static int run_order(struct cli_ctx *c, struct acme *a, const struct issue_job *j, EVP_PKEY *key, char **fullchain)
 {
-	struct acmedns_options ao;
-	char err[1024];
 	json_t *report = NULL;
-	cli_ctx_acmedns(c, &ao, c->opt->acme_dns_register);
-	struct solver *solver = solver_acmedns_new(&ao, err, sizeof(err));
-	if (!solver)
-		return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "acme-dns: %s", err);
+	struct solver *solver;
+	int src = cli_solver_new(c, c->opt->acme_dns_register, &solver);
+	if (src != 0)
+		return src;
 	struct acme_order_params p = {
 		.names = j->names,
 		.n_names = j->n_names,

@@ -1,6 +1,7 @@
 /* The run context of acme-dns-cli: state directory lock, HTTP client, DNS check settings, ACME client. */
 #include "context.h"
 
+#include "journal.h"
 #include "log.h"
 
 #include <errno.h>
@@ -96,6 +97,8 @@ int cli_ctx_open(struct cli_ctx *c, const struct cli_options *o, struct cli_out 
 		return rc;
 	if ((rc = make_storage_path(c)) != 0)
 		return rc;
+	if (!(c->journal = journal_new(c->st)))
+		return cli_out_fail(out, CLI_EXIT_INTERNAL, "internal", NULL, NULL, "out of memory");
 	struct http_options ho = { .ca_file = o->ca_file };
 	c->http = http_client_new(&ho);
 	if (!c->http)
@@ -112,6 +115,7 @@ void cli_ctx_close(struct cli_ctx *c)
 		EVP_PKEY_free(c->keys[i]);
 	free(c->keys);
 	http_client_free(c->http);
+	journal_free(c->journal);
 	free(c->storage_path);
 	state_close(c->st);
 	memset(c, 0, sizeof(*c));

@@ -29,6 +29,7 @@ struct cli_ctx {
 	char *storage_path;             /* acme-dns accounts file (malloc'd) */
 	struct dnscheck_opts dns;
 	struct cli_prop prop;
+	struct journal *journal;        /* of the challenge records solvers create, in the state directory */
 	struct acme *acme;              /* the CA of acme_server, made on first use */
 	char *acme_server;
 	EVP_PKEY **keys;                /* references held for the ACME client, which borrows account keys */

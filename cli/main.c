@@ -1,6 +1,7 @@
 /* acme-dns-cli: reads the options, opens the state directory, runs one command, exits with its documented code. */
 #include "cmd_account.h"
 #include "cmd_check.h"
+#include "cmd_cleanup.h"
 #include "cmd_delegation.h"
 #include "cmd_issue.h"
 #include "cmd_register.h"
@@ -38,6 +39,8 @@ static int dispatch(struct cli_ctx *c)
 		return cli_cmd_update(c);
 	case CLI_CMD_DELEGATION:
 		return cli_cmd_delegation(c);
+	case CLI_CMD_CLEANUP:
+		return cli_cmd_cleanup(c);
 	default:
 		return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "no command");
 	}

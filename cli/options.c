@@ -40,6 +40,9 @@ struct opt_spec {
 };
 
 #define OFF(f) offsetof(struct cli_options, f)
+
+/* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
+#define SOLVER_NAMES_HELP ""
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -49,7 +52,9 @@ struct opt_spec {
 #define C_UPDATE C_(CLI_CMD_UPDATE)
 #define C_CHECK C_(CLI_CMD_CHECK)
 #define C_DELEG C_(CLI_CMD_DELEGATION)
-#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE | C_CHECK | C_DELEG)
+#define C_CLEANUP C_(CLI_CMD_CLEANUP)
+#define C_ALL (C_REG | C_ISSUE | C_RENEW | C_REVOKE | C_ACCOUNT | C_UPDATE | C_CHECK | C_DELEG | C_CLEANUP)
+#define C_SOLVE (C_ISSUE | C_RENEW | C_CLEANUP)   /* commands that use a solver */
 
 static int check_text(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int check_url(const char *in, char *out, size_t outlen, char *why, size_t whylen);
@@ -96,6 +101,8 @@ static const struct opt_spec specs[] = {
 	  NULL, int_number, 1, 86400, "SECONDS", "wait at most this long for the records to be visible (default 120)" },
 	{ "propagation-interval", 0, "ACME_DNS_CLI_PROPAGATION_INTERVAL", S_INT, C_ALL, OFF(propagation_interval),
 	  NULL, int_number, 1, 3600, "SECONDS", "between two propagation checks (default 2)" },
+	{ "solver", 0, "ACME_DNS_CLI_SOLVER", S_STR, C_SOLVE, OFF(solver), check_token, NULL, 0, 0, "NAME",
+	  "where the challenge records go: acme-dns (default)" SOLVER_NAMES_HELP },
 	{ "propagation-wait", 0, "ACME_DNS_CLI_PROPAGATION_WAIT", S_INT, C_ALL, OFF(propagation_wait), NULL,
 	  int_number, 0, 86400, "SECONDS", "issue: wait this long more after the check (or, with --skip-propagation, "
 					   "instead of it) before answering the CA (default 0)" },
@@ -142,6 +149,8 @@ static const struct opt_spec specs[] = {
 	  "RFC 5280 reason code 0..10 except 7 (default 0)" },
 	{ "with-cert-key", 0, "ACME_DNS_CLI_WITH_CERT_KEY", S_BOOL, C_REVOKE, OFF(with_cert_key), NULL, NULL, 0, 0,
 	  NULL, "sign with the certificate's key instead of the account's" },
+	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
+	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
 	  "update: the TXT value to set; check: the value every server must answer" },
 	{ "to", 0, "ACME_DNS_CLI_TO", S_STR, C_DELEG, OFF(to), check_domain, NULL, 0, 0, "FULLDOMAIN",
@@ -152,10 +161,20 @@ static const struct opt_spec specs[] = {
 };
 
 #define N_SPECS (sizeof(specs) / sizeof(specs[0]))
-_Static_assert(N_SPECS <= 64, "one bit per option in cli_options.given");
+_Static_assert(N_SPECS <= 64 * CLI_GIVEN_WORDS, "one bit per option in cli_options.given");
+
+static bool given_has(const struct cli_options *o, size_t i)
+{
+	return o->given[i / 64] >> (i % 64) & 1;
+}
+
+static void given_set(struct cli_options *o, size_t i)
+{
+	o->given[i / 64] |= 1ull << (i % 64);
+}
 
 static const char *const cmd_names[] = { "", "register", "issue", "renew", "revoke", "account", "update", "check",
-					 "delegation", "help", "version" };
+					 "delegation", "cleanup", "help", "version" };
 
 const char *cli_cmd_name(enum cli_cmd cmd)
 {
@@ -461,7 +480,7 @@ static int store_value(struct cli_options *o, const struct opt_spec *s, const ch
 			return -1;
 		break;
 	}
-	o->given |= 1ull << spec_index(s);
+	given_set(o, spec_index(s));
 	return 0;
 }
 
@@ -498,7 +517,7 @@ static int flag_long(struct cli_options *L, int argc, char *const argv[], int *i
 	}
 	if (!s || (negated && s->store != S_BOOL))
 		return fail(err, errlen, "unknown option --%s (see acme-dns-cli --help)", name);
-	if ((L->given >> spec_index(s) & 1) && s->store != S_LIST)
+	if (given_has(L, spec_index(s)) && s->store != S_LIST)
 		return fail(err, errlen, "--%s given twice", s->name);
 	char why[256];
 	if (s->store == S_BOOL) {
@@ -604,7 +623,7 @@ static int resolve_command(struct cli_options *o, const struct argv_scan *sc, ch
 static int check_flags_apply(const struct cli_options *L, enum cli_cmd cmd, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < N_SPECS; i++)
-		if ((L->given >> i & 1) && !(specs[i].cmds & C_(cmd)))
+		if (given_has(L, i) && !(specs[i].cmds & C_(cmd)))
 			return fail(err, errlen, "--%s is not an option of %s (see acme-dns-cli %s --help)", specs[i].name,
 				    cli_cmd_name(cmd), cli_cmd_name(cmd));
 	return 0;
@@ -689,7 +708,7 @@ static int yaml_pair(struct yaml_ctx *y, struct cli_options *L, const yaml_node_
 	const struct opt_spec *s = spec_by_name(name);
 	if (!s || s->off == OFF(config))
 		return fail(y->err, y->errlen, "%s:%zu: %.64s: unknown key", y->file, node_line(kn), name);
-	if (L->given >> spec_index(s) & 1)
+	if (given_has(L, spec_index(s)))
 		return fail(y->err, y->errlen, "%s:%zu: %s: duplicate key", y->file, node_line(kn), name);
 	if (vn->type != YAML_SEQUENCE_NODE)
 		return yaml_store(y, L, s, vn);
@@ -702,7 +721,7 @@ static int yaml_pair(struct yaml_ctx *y, struct cli_options *L, const yaml_node_
 			return in ? -1 : fail(y->err, y->errlen, "%s:%zu: %s: broken list", y->file, node_line(vn), name);
 	}
 	if (vn->data.sequence.items.start == vn->data.sequence.items.top)
-		L->given |= 1ull << spec_index(s);   /* "email: []" clears the list */
+		given_set(L, spec_index(s));   /* "email: []" clears the list */
 	return 0;
 }
 
@@ -783,7 +802,7 @@ static void merge_layer(struct cli_options *dst, struct cli_options *src)
 {
 	for (size_t i = 0; i < N_SPECS; i++) {
 		const struct opt_spec *s = &specs[i];
-		if ((dst->given >> i & 1) || !(src->given >> i & 1))
+		if (given_has(dst, i) || !given_has(src, i))
 			continue;
 		if (s->store == S_STR) {
 			char **d = field(dst, s), **f = field(src, s);
@@ -800,7 +819,7 @@ static void merge_layer(struct cli_options *dst, struct cli_options *src)
 		} else {
 			*(int *)field(dst, s) = *(int *)field(src, s);
 		}
-		dst->given |= 1ull << i;
+		given_set(dst, i);
 	}
 }
 
@@ -823,8 +842,11 @@ static int set_defaults(struct cli_options *o)
 /* What each command needs, after all layers are in. */
 static int check_command(const struct cli_options *o, char *err, size_t errlen)
 {
-	bool api = o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_ISSUE || o->cmd == CLI_CMD_RENEW ||
-		   o->cmd == CLI_CMD_UPDATE;
+	bool acmedns = !o->solver || strcmp(o->solver, "acme-dns") == 0;
+	bool api = o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_UPDATE ||
+		   (acmedns && (o->cmd == CLI_CMD_ISSUE || o->cmd == CLI_CMD_RENEW || o->cmd == CLI_CMD_CLEANUP));
+	if (o->cmd == CLI_CMD_CLEANUP && !o->stale)
+		return fail(err, errlen, "cleanup needs --stale (it removes what the journal lists)");
 	if ((o->cmd == CLI_CMD_REGISTER || o->cmd == CLI_CMD_ISSUE || o->cmd == CLI_CMD_CHECK) && !o->domain.n)
 		return fail(err, errlen, "%s needs at least one -d NAME", cli_cmd_name(o->cmd));
 	if (o->cmd == CLI_CMD_UPDATE && o->domain.n != 1)
@@ -854,7 +876,7 @@ static int parse_layers(int argc, char *const argv[], char *const envp[], struct
 	if (sc->help || sc->version || o->cmd == CLI_CMD_HELP || o->cmd == CLI_CMD_VERSION)
 		return 0;
 	if (o->cmd == CLI_CMD_NONE)
-		return fail(err, errlen, "no command given (register, issue, renew, revoke, account, update, check, delegation); "
+		return fail(err, errlen, "no command given (register, issue, renew, revoke, account, update, check, delegation, cleanup); "
 					 "see acme-dns-cli --help");
 	if (check_flags_apply(o, o->cmd, err, errlen) < 0 || env_layer(envp, &layers[0], err, errlen) < 0)
 		return -1;
@@ -866,10 +888,11 @@ static int parse_layers(int argc, char *const argv[], char *const envp[], struct
 	struct cli_options d = { 0 };
 	if (set_defaults(&d) < 0)
 		return fail(err, errlen, "out of memory");
-	d.given = ~0ull;
-	uint64_t given = o->given;         /* the defaults fill what no layer gave, without counting as given */
+	memset(d.given, 0xff, sizeof(d.given));
+	uint64_t given[CLI_GIVEN_WORDS];   /* the defaults fill what no layer gave, without counting as given */
+	memcpy(given, o->given, sizeof(given));
 	merge_layer(o, &d);
-	o->given = given;
+	memcpy(o->given, given, sizeof(given));
 	cli_options_free(&d);
 	if (o->quiet && !cli_options_given(o, "log-level"))
 		o->log_level = LOG_LVL_WARN;
@@ -898,13 +921,23 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 	return CLI_PARSE_OK;
 }
 
+/* Options that hold secrets: wiped from memory when the options are freed. */
+static bool spec_is_secret(const struct opt_spec *s)
+{
+	static const char *const secret[] = { "eab-hmac-key" };
+	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
+		if (strcmp(s->name, secret[i]) == 0)
+			return true;
+	return false;
+}
+
 void cli_options_free(struct cli_options *o)
 {
 	for (size_t i = 0; i < N_SPECS; i++) {
 		const struct opt_spec *s = &specs[i];
 		if (s->store == S_STR) {
 			char **p = field(o, s);
-			if (*p && s->off == OFF(eab_hmac_key))
+			if (*p && spec_is_secret(s))
 				OPENSSL_cleanse(*p, strlen(*p));
 			free(*p);
 			*p = NULL;
@@ -918,7 +951,7 @@ void cli_options_free(struct cli_options *o)
 bool cli_options_given(const struct cli_options *o, const char *name)
 {
 	const struct opt_spec *s = spec_by_name(name);
-	return s && (o->given >> spec_index(s) & 1);
+	return s && given_has(o, spec_index(s));
 }
 
 bool cli_options_wants_json(int argc, char *const argv[], char *const envp[])
@@ -964,6 +997,9 @@ static const struct {
 	[CLI_CMD_DELEGATION] = { "delegation -d DOMAIN [--to FULLDOMAIN] [--caa-identity NAME]",
 				 "Checks that _acme-challenge.DOMAIN is a CNAME to the acme-dns subdomain (--to, else "
 				 "the domain's account); warns of wildcards and CAA records; exit 6 when not." },
+	[CLI_CMD_CLEANUP] = { "cleanup --stale [--solver NAME]",
+			      "Removes the challenge records a crashed or killed run left behind: exactly those the "
+			      "journal in the state directory lists, through the solver that created them." },
 };
 
 static void help_option(FILE *f, const struct opt_spec *s)
@@ -978,7 +1014,7 @@ static void help_option(FILE *f, const struct opt_spec *s)
 
 void cli_options_help(FILE *f, enum cli_cmd cmd)
 {
-	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_DELEGATION) {
+	if (cmd >= CLI_CMD_REGISTER && cmd <= CLI_CMD_CLEANUP) {
 		fprintf(f, "usage: acme-dns-cli %s [global options]\n\n%s\n\noptions of %s:\n", cmd_help[cmd].usage,
 			cmd_help[cmd].what, cli_cmd_name(cmd));
 		for (size_t i = 0; i < N_SPECS; i++)
@@ -986,7 +1022,7 @@ void cli_options_help(FILE *f, enum cli_cmd cmd)
 				help_option(f, &specs[i]);
 	} else {
 		fprintf(f, "usage: acme-dns-cli COMMAND [options]\n\ncommands:\n");
-		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_DELEGATION; c++)
+		for (int c = CLI_CMD_REGISTER; c <= CLI_CMD_CLEANUP; c++)
 			fprintf(f, "  %-10s %s\n", cli_cmd_name((enum cli_cmd)c), cmd_help[c].what);
 		fprintf(f, "  help [COMMAND], --version\n\nacme-dns-cli COMMAND --help lists the command's options.\n");
 	}

@@ -10,6 +10,8 @@
 #define CLI_LIST_MAX 100        /* names of one certificate (CERT_MAX_NAMES) */
 #define CLI_DEFAULT_SERVER "https://acme-v02.api.letsencrypt.org/directory"
 
+#define CLI_GIVEN_WORDS 2
+
 enum cli_cmd {
 	CLI_CMD_NONE = 0,
 	CLI_CMD_REGISTER,
@@ -20,6 +22,7 @@ enum cli_cmd {
 	CLI_CMD_UPDATE,
 	CLI_CMD_CHECK,
 	CLI_CMD_DELEGATION,
+	CLI_CMD_CLEANUP,
 	CLI_CMD_HELP,
 	CLI_CMD_VERSION,
 };
@@ -37,7 +40,7 @@ struct cli_options {
 	enum cli_cmd cmd;
 	enum cli_account_action account_action;
 	enum cli_cmd help_cmd;          /* for CLI_CMD_HELP: the command whose help to print, NONE for the overview */
-	uint64_t given;                 /* bit per option: set by a flag, the environment or the file */
+	uint64_t given[CLI_GIVEN_WORDS];/* bit per option: set by a flag, the environment or the file */
 
 	char *config;
 	char *server;
@@ -59,6 +62,8 @@ struct cli_options {
 	bool check_resolvers;
 	int authoritative_port;
 	bool skip_propagation;
+	char *solver;                   /* "acme-dns" (default), "rfc2136", ... */
+	bool stale;                     /* cleanup --stale */
 	int timeout;
 	int lock_timeout;
 	bool json;

@@ -736,5 +736,6 @@ struct solver *solver_acmedns_new(const struct acmedns_options *o, char *errbuf,
 	s->ops = &ad_ops;
 	s->caps = (struct solver_caps){ .appends = true, .batch_max = 0 };
 	s->priv = p;
+	s->where = p->api_url;
 	return s;
 }

@@ -1,6 +1,7 @@
 /* The calls every caller makes on a solver: present and clean up in batches of the adapter's size, free. */
 #include "solver.h"
 
+#include "journal.h"
 #include "log.h"
 
 #include <stdio.h>
@@ -29,6 +30,9 @@ int solver_present(struct solver *s, const struct solver_record *recs, size_t n,
 	step = solver_batch(s, n);
 	for (size_t i = 0; i < n; i += step) {
 		size_t k = n - i < step ? n - i : step;
+		for (size_t r = 0; s->journal && r < k; r++)
+			if (journal_add(s->journal, s->ops->name, s->where, &recs[i + r], errbuf, errlen) != 0)
+				return -1;
 		int rc = s->ops->present(s, recs + i, k, errbuf, errlen);
 		if (rc != 0)
 			return rc;
@@ -53,6 +57,10 @@ int solver_cleanup(struct solver *s, const struct solver_record *recs, size_t n,
 			first = rc;
 		else if (rc != 0)
 			log_warn("%s: cleanup: %s", s->ops->name ? s->ops->name : "solver", later);
+		for (size_t r = 0; rc == 0 && s->journal && r < k; r++)
+			if (journal_strike(s->journal, s->ops->name, &recs[i + r]) < 0)
+				log_warn("journal: %s %s stays listed although it was removed", recs[i + r].fqdn,
+					 recs[i + r].value);
 	}
 	return first;
 }

@@ -12,14 +12,22 @@ struct solver_record {
 	const char *domain;             /* the identifier without "*.", e.g. "example.com" */
 	const char *fqdn;               /* "_acme-challenge.example.com" (no trailing dot) */
 	const char *value;              /* base64url SHA-256 of the key authorization */
+	/* Where the TXT really goes, for adapters with caps.follows_cname: the end of the CNAME/DNAME chain from fqdn
+	 * (no trailing dot; fqdn itself when there is no chain or it was not followed), and the zone that holds it as
+	 * the resolvers see it (no trailing dot), or NULL when unknown: the adapter then finds the zone itself. */
+	const char *target;
+	const char *zone;
 };
 
 struct solver_caps {
 	bool appends;                   /* several values at one name coexist (a wildcard and its base at once) */
 	size_t batch_max;               /* records one present call takes; 0 = any number */
+	bool follows_cname;             /* writes at target/zone, which the engine resolves before present (rfc2136,
+					 * pdns, exec); false: the adapter knows where its records go (acme-dns) */
 };
 
 struct solver;
+struct journal;
 
 struct solver_ops {
 	const char *name;
@@ -35,11 +43,17 @@ struct solver {
 	const struct solver_ops *ops;
 	struct solver_caps caps;
 	void *priv;
+	const char *where;              /* what the adapter writes to, for people and the journal ("127.0.0.1:53",
+					 * an API URL, a program); set by the adapter, may be NULL */
+	struct journal *journal;        /* set by the caller: each record is journaled before present sends it and
+					 * struck off after its clean-up succeeded; NULL = no journal */
 };
 
-/* Calls s->ops->present in batches of caps.batch_max. */
+/* Calls s->ops->present in batches of caps.batch_max; with a journal, writes every record of a batch to it
+ * first (a journal write failure stops before anything is sent). */
 int solver_present(struct solver *s, const struct solver_record *recs, size_t n, char *errbuf, size_t errlen);
-/* Calls s->ops->cleanup for every record, in batches; keeps going after an error and returns the first. */
+/* Calls s->ops->cleanup for every record, in batches; keeps going after an error and returns the first. With a
+ * journal, the records of each batch that was cleaned up are struck off it. */
 int solver_cleanup(struct solver *s, const struct solver_record *recs, size_t n, char *errbuf, size_t errlen);
 /* Frees s through its ops. NULL is fine. */
 void solver_free(struct solver *s);

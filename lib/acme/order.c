@@ -23,6 +23,8 @@ struct challenge_item {
 	char *domain;                   /* the identifier, "*." already taken off by the CA */
 	char *fqdn;                     /* _acme-challenge.<domain> */
 	char *value;
+	char *target;                   /* where the TXT goes after CNAME/DNAME (follows_cname solvers), or NULL */
+	char *zone;                     /* the zone holding target, or NULL */
 };
 
 struct order_run {
@@ -45,6 +47,8 @@ static void run_clear(struct order_run *run)
 		free(run->items[i].domain);
 		free(run->items[i].fqdn);
 		free(run->items[i].value);
+		free(run->items[i].target);
+		free(run->items[i].zone);
 	}
 	free(run->items);
 	free(run->recs);
@@ -162,7 +166,8 @@ static int authz_load(struct order_run *run, struct acme_error *e)
 			return -1;
 	}
 	for (size_t k = 0; k < run->n; k++)
-		run->recs[k] = (struct solver_record){ run->items[k].domain, run->items[k].fqdn, run->items[k].value };
+		run->recs[k] = (struct solver_record){ .domain = run->items[k].domain, .fqdn = run->items[k].fqdn,
+						       .value = run->items[k].value, .target = run->items[k].fqdn };
 	return 0;
 }
 
@@ -234,10 +239,54 @@ static int records_wait_fixed(struct order_run *run, struct acme_error *e)
 	}
 }
 
+/* For adapters that write where a name really lives: follows each challenge name's CNAME/DNAME chain and finds
+ * the zone, with the propagation checker's resolution, so the solver writes where the checker will look. Without
+ * the checker (--skip-propagation) the name is taken as it is and the adapter finds the zone. */
+static int records_resolve(struct order_run *run, struct acme_error *e)
+{
+	if (!run->p->solver->caps.follows_cname || !run->p->prop)
+		return 0;
+	struct prop_target *t = calloc(1, sizeof(*t));
+	if (!t)
+		return acme_fail(e, ACME_ERR_INTERNAL, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < run->n; i++) {
+		struct challenge_item *it = &run->items[i];
+		for (size_t k = 0; k < i && !it->target; k++)
+			if (strcasecmp(run->items[k].fqdn, it->fqdn) == 0 && run->items[k].target) {
+				it->target = strdup(run->items[k].target);
+				it->zone = strdup(run->items[k].zone);
+			}
+		if (!it->target) {
+			char err[1024] = "";
+			memset(t, 0, sizeof(*t));
+			snprintf(t->name, sizeof(t->name), "%s", it->fqdn);
+			if (prop_resolve(run->p->prop, t, err, sizeof(err)) != 0) {
+				rc = acme_fail(e, ACME_ERR_DNS, "where %s lives: %s", it->fqdn, err);
+				snprintf(e->identifier, sizeof(e->identifier), "%s", it->domain);
+				break;
+			}
+			it->target = strdup(t->final[0] ? t->final : it->fqdn);
+			it->zone = strdup(t->zone);
+			if (strcasecmp(it->target, it->fqdn) != 0)
+				log_info("acme: %s is a CNAME: writing its TXT at %s (zone %s)", it->fqdn, it->target,
+					 it->zone);
+		}
+		if (!it->target || !it->zone)
+			rc = acme_fail(e, ACME_ERR_INTERNAL, "out of memory");
+		run->recs[i].target = it->target;
+		run->recs[i].zone = it->zone[0] ? it->zone : NULL;
+	}
+	free(t);
+	return rc;
+}
+
 /* Every record at once through the solver, then one wait until every authoritative server has them all. */
 static int records_present(struct order_run *run, struct acme_error *e)
 {
 	char err[1024] = "";
+	if (records_resolve(run, e) != 0)
+		return -1;
 	run->presented = true;
 	int rc = solver_present(run->p->solver, run->recs, run->n, err, sizeof(err));
 	if (rc == SOLVER_NEEDS_SETUP)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An interrupted run leaves nothing behind: acme-dns-cli gets SIGTERM (as from a cancelled CI job) while it
-# waits for its records to show at an authoritative server that never answers; it must stop within seconds with exit code 10,
+# waits for its records to show at an authoritative server that never answers;
+# then a run killed with SIGKILL, whose records `cleanup --stale` removes from the journal; it must stop within seconds with exit code 10,
 # and the challenge values it had published at acme-dnsd must be gone.
 . "$(dirname "$0")/lib.sh"
 
@@ -49,6 +50,34 @@ check "  the published values were removed" "" "$(qdig +short TXT "$TARGET")" "$
 check_match "  the message says it was interrupted" "interrupted" "$(cat "$T/cancel.err")"
 check "  no certificate was written" no "$([ -e "$T/state/certificates/example.test" ] && echo yes || echo no)"
 check "  no sanitizer report" "" "$(sanitizer_report "$T/cancel.err")"
+check "  the journal of created records is empty again" 0 "$(ls "$T/state/journal" 2>/dev/null | wc -l)"
+
+# A run killed with SIGKILL cannot clean up: the journal lists what it created, and `cleanup --stale` removes
+# exactly that.
+"$ACME_CLI" issue "${CLI_ARGS[@]}" -d example.test -d '*.example.test' --accept-tos >"$T/kill.out" 2>"$T/kill.err" &
+CLI_PID=$!
+track_pid "$CLI_PID"
+if wait_for 30 values_up; then ok "SIGKILL run: both challenge values are published while it waits"; else
+	not_ok "SIGKILL run: both challenge values are published while it waits" "$(tail -20 "$T/kill.err")"
+fi
+kill -KILL "$CLI_PID"
+wait "$CLI_PID" 2>/dev/null
+untrack_pid "$CLI_PID"
+check "  after SIGKILL the values are still served" 2 "$(qdig +short TXT "$TARGET" | wc -l)"
+check "  and the journal lists both" 2 "$(ls "$T/state/journal" 2>/dev/null | grep -c '\.json$')" \
+	"$(cat "$T/state/journal"/*.json 2>&1)"
+run_cli stale cleanup --stale --json
+check_rc "cleanup --stale: exit 0" 0
+check "  it names the two records it removed" "removed removed" \
+	"$(printf '%s' "$OUT" | jq -r '[.records[].state] | join(" ")' 2>/dev/null)" "$OUT"
+check "  the values are gone from DNS" "" "$(qdig +short TXT "$TARGET")"
+check "  the journal is empty" 0 "$(ls "$T/state/journal" 2>/dev/null | grep -c '\.json$')"
+run_cli stale-again cleanup --stale
+check_rc "cleanup --stale again: exit 0, nothing to do" 0
+check_match "  it says the journal is empty" "journal is empty" "$OUT"
+run_cli no-stale cleanup
+check_rc "cleanup without --stale: exit 2 (usage)" 2
+check_cli_sanitizers
 stop_pebble
 stop_acmednsd
 finish

@@ -1,0 +1,46 @@
+/* One row per adapter: its --solver name and how its options are filled from acme-dns-cli's. */
+#include "solvers.h"
+
+#include "acmedns.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct solver_kind {
+	const char *name;
+	/* Builds the adapter; NULL with err set. */
+	struct solver *(*make)(struct cli_ctx *c, bool allow_register, char *err, size_t errlen);
+};
+
+static struct solver *make_acmedns(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	struct acmedns_options ao;
+	cli_ctx_acmedns(c, &ao, allow_register);
+	return solver_acmedns_new(&ao, err, errlen);
+}
+
+static const struct solver_kind kinds[] = {
+	{ "acme-dns", make_acmedns },
+};
+
+int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)
+{
+	const char *name = c->opt->solver ? c->opt->solver : "acme-dns";
+	char err[1024] = "";
+	*out = NULL;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		if (strcmp(kinds[i].name, name) != 0)
+			continue;
+		struct solver *s = kinds[i].make(c, allow_register, err, sizeof(err));
+		if (!s)
+			return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "%s: %s", name, err);
+		s->journal = c->journal;
+		*out = s;
+		return 0;
+	}
+	char names[256] = "";
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "", kinds[i].name);
+	return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "--solver %s: unknown (known: %s)", name,
+			    names);
+}
