@@ -426,7 +426,7 @@ static void test_solver_batches(void **state)
 	static const struct solver_ops ops = { "fake", fake_present, fake_present, fake_destroy };
 	struct fake f = { 0 };
 	struct solver s = { &ops, { false, 2 }, &f };
-	struct solver_record recs[5] = { { "a", "_acme-challenge.a", V_BASE } };
+	struct solver_record recs[5] = { { "a", "_acme-challenge.a", V_BASE, NULL, NULL } };
 	char err[128] = "";
 
 	assert_int_equal(solver_present(&s, recs, 5, err, sizeof err), 0);
@@ -535,9 +535,9 @@ static void test_register_broken_storage(void **state)
 static void test_present_needs_setup(void **state)
 {
 	struct acmedns_options o = opts(E.storage);
-	struct solver_record base = { "example.test", FQDN, V_BASE };
-	struct solver_record unknown = { "unknown.test", "_acme-challenge.unknown.test", V_BASE };
-	struct solver_record fresh = { "fresh.test", "_acme-challenge.fresh.test", V_BASE };
+	struct solver_record base = { "example.test", FQDN, V_BASE, NULL, NULL };
+	struct solver_record unknown = { "unknown.test", "_acme-challenge.unknown.test", V_BASE, NULL, NULL };
+	struct solver_record fresh = { "fresh.test", "_acme-challenge.fresh.test", V_BASE, NULL, NULL };
 	char err[1024] = "", want[400];
 	struct solver *s = solver_ok(&o);
 	json_t *root;
@@ -573,7 +573,7 @@ static void test_present_needs_setup(void **state)
 static void test_present_wrong_cname(void **state)
 {
 	struct acmedns_options o = opts(E.storage);
-	struct solver_record base = { "example.test", FQDN, V_BASE };
+	struct solver_record base = { "example.test", FQDN, V_BASE, NULL, NULL };
 	char err[1024] = "", want[400];
 	struct solver *s = solver_ok(&o);
 
@@ -598,7 +598,7 @@ static void progress_count(void *ctx, int elapsed, int timeout, size_t missing, 
 static void test_present_and_wait(void **state)
 {
 	struct acmedns_options o = opts(E.storage);
-	struct solver_record recs[2] = { { "example.test", FQDN, V_BASE }, { "example.test", FQDN, V_WILD } };
+	struct solver_record recs[2] = { { "example.test", FQDN, V_BASE, NULL, NULL }, { "example.test", FQDN, V_WILD, NULL, NULL } };
 	struct dnscheck_item items[2] = { { FQDN, V_BASE }, { FQDN ".", V_WILD } };
 	struct dnscheck_opts dns = E.dns;
 	char err[1024] = "", line[400], upper[300];
@@ -630,7 +630,7 @@ static void test_present_and_wait(void **state)
 static void test_cleanup(void **state)
 {
 	struct acmedns_options o = opts(E.storage);
-	struct solver_record recs[2] = { { "example.test", FQDN, V_BASE }, { "example.test", FQDN, V_WILD } };
+	struct solver_record recs[2] = { { "example.test", FQDN, V_BASE, NULL, NULL }, { "example.test", FQDN, V_WILD, NULL, NULL } };
 	struct solver *s = solver_ok(&o);
 	char err[1024] = "";
 
@@ -663,7 +663,7 @@ static void write_lego_storage(const struct creds *c, const char *server_url)
 static void test_lego_storage(void **state)
 {
 	struct acmedns_options o = opts(E.storage2);
-	struct solver_record rec = { "lego.test", "_acme-challenge.lego.test", V_LEGO };
+	struct solver_record rec = { "lego.test", "_acme-challenge.lego.test", V_LEGO, NULL, NULL };
 	struct creds c;
 	char err[1024] = "";
 	struct solver *s;
@@ -699,7 +699,7 @@ static void test_lego_storage(void **state)
 static void test_wrong_password(void **state)
 {
 	struct acmedns_options o = opts(E.storage2);
-	struct solver_record rec = { "lego.test", "_acme-challenge.lego.test", V_BASE };
+	struct solver_record rec = { "lego.test", "_acme-challenge.lego.test", V_BASE, NULL, NULL };
 	struct creds c = E.acct;
 	char err[1024] = "", logpath[400], *logged;
 	int saved = dup(2), fd;
