@@ -39,7 +39,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit integration run demo bench-issue install clean fuzz-replay
+.PHONY: all deps check unit integration run demo bench-issue install clean fuzz-replay fuzz
 PROGRAMS = $(BUILD)/acme-dnsd $(if $(CLI_SRC),$(BUILD)/acme-dns-cli)
 ASAN_PROGRAMS = $(BUILD)/asan/acme-dnsd $(if $(CLI_SRC),$(BUILD)/asan/acme-dns-cli)
 all: $(PROGRAMS)
@@ -132,6 +132,35 @@ install: $(PROGRAMS)
 	install -m 0755 $(BUILD)/acme-dnsd $(DESTDIR)$(PREFIX)/sbin/acme-dnsd
 	$(if $(CLI_SRC),install -m 0755 $(BUILD)/acme-dns-cli $(DESTDIR)$(PREFIX)/bin/acme-dns-cli)
 	install -m 0644 acme-dns/acme-dnsd.yaml.example $(DESTDIR)$(PREFIX)/share/acme-dns-toolkit/acme-dnsd.yaml.example
+
+# libFuzzer (clang) over every target of tests/fuzz/ for FUZZ_SECONDS each, starting from its saved inputs. New
+# inputs go to $(BUILD)/fuzz/corpus/TARGET; a crash is saved as $(BUILD)/fuzz/crash-TARGET-*: copy it into
+# tests/fuzz/corpus/TARGET/ with the fix, and `make check` replays it from then on.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -pthread -Wall -Wextra -Wno-unused-parameter -Ilib -Ilib/acme -Isolvers \
+		-Iacme-dns $(PKG_CFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJ      = $(patsubst %.c,$(BUILD)/fuzz/%.o,$(LIB_SRC) $(DAEMON_SRC) $(filter-out cli/main.c,$(CLI_SRC)))
+FUZZ_BIN      = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+.SECONDARY: $(FUZZ_OBJ)
+$(BUILD)/fuzz/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS_ALL)
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang >/dev/null; }
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@failed=""; for b in $(FUZZ_BIN); do t=$${b##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	  echo "== fuzz $$t for $(FUZZ_SECONDS) s"; \
+	  ADNS_FUZZ_ZONES=tests/unit/data/zones $$b -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=4096 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- -print_final_stats=1 $(BUILD)/fuzz/corpus/$$t tests/fuzz/corpus/$$t \
+	    2>$(BUILD)/fuzz/$$t.log || failed="$$failed $$t"; \
+	  grep -E "^stat::number_of_executed_units|^stat::peak_rss|Done [0-9]+ runs|ERROR:" $(BUILD)/fuzz/$$t.log | tail -3; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (see $(BUILD)/fuzz/*.log, $(BUILD)/fuzz/crash-*)"; exit 1; fi; \
+	echo "make fuzz: no crash"
 
 clean:
 	rm -rf $(BUILD)
