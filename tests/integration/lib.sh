@@ -74,9 +74,29 @@ check_match() {
 
 # Prints the summary line and exits non-zero when any test failed (the EXIT trap cleans up).
 finish() {
+	check_no_secrets
 	echo "# $TESTS_RUN tests, $TESTS_FAILED failed"
 	[ "$TESTS_FAILED" -eq 0 ] && [ "$TESTS_RUN" -gt 0 ]
 	exit $?
+}
+
+# note_secret VALUE: remembers a secret the run handed out or configured (an API key, a TSIG secret, an EAB key);
+# finish then checks that none of them appears in a log of ours.
+note_secret() {
+	[ -n "$1" ] && [ "${#1}" -ge 8 ] && printf '%s\n' "$1" >>"$T/.secrets"
+}
+# check_no_secrets: one test: no remembered secret in acme-dnsd's logs (*.log) nor in acme-dns-cli's stderr
+# (cli.*.err), whatever their level.
+check_no_secrets() {
+	local hits f
+	# The acme-dns passwords acme-dns-cli registered (lego's storage shape) are secrets too.
+	while IFS= read -r -d '' f; do
+		grep -o '"password": *"[^"]*"' "$f" 2>/dev/null | sed 's/.*"\([^"]*\)"$/\1/' | while read -r v; do note_secret "$v"; done
+	done < <(find "$T" -type f \( -name 'acmedns*.json' -o -name 'accounts.json' \) -print0 2>/dev/null)
+	[ -s "$T/.secrets" ] || return 0
+	hits=$(find "$T" -type f \( -name '*.log' -o -name 'cli.*.err' \) ! -name 'pebble*' -print0 2>/dev/null |
+		xargs -0 -r grep -l -F -f "$T/.secrets" 2>/dev/null)
+	check "no secret handed out or configured in this run ($(sort -u "$T/.secrets" | wc -l)) appears in a log" "" "$hits"
 }
 
 # ---------- processes ----------
@@ -437,6 +457,7 @@ register() {
 	[ "$HTTP_CODE" = 201 ] || return 1
 	REG_USER=$(json_str "$HTTP_BODY" username)
 	REG_KEY=$(json_str "$HTTP_BODY" password)
+	note_secret "$REG_KEY"
 	REG_SUB=$(json_str "$HTTP_BODY" subdomain)
 	REG_FULL=$(json_str "$HTTP_BODY" fulldomain)
 	[ -n "$REG_USER" ] && [ -n "$REG_KEY" ] && [ -n "$REG_SUB" ]
@@ -467,6 +488,7 @@ PEBBLE_CA=""        # the CA of pebble's own HTTPS certificate (what an ACME cli
 # The External Account Binding pair of pebble's example configuration (pebble-config-external-account-bindings.json).
 PEBBLE_EAB_KID=kid-1
 PEBBLE_EAB_KEY=zWNDZM6eQGHWpSRTPal5eIUYFTu7EajVIoguysqZ9wG44nMEtx3MUAsUDkMTQ12W
+note_secret "$PEBBLE_EAB_KEY" 2>/dev/null
 
 # pebble_tls_ca: makes (once per run) a CA and a certificate for localhost, 127.0.0.1 and ::1 for pebble's HTTPS
 # listeners in $T/pebble-tls; sets PEBBLE_CA. Returns 1 (with a not ok line) when openssl fails.
