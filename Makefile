@@ -39,7 +39,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_REPLAY := $(patsubst tests/fuzz/%.c,$(BUILD)/asan/tests/%-replay,$(FUZZ_SRC))
 TOOLS    := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 
-.PHONY: all deps check unit integration run demo bench-issue install clean fuzz-replay fuzz
+.PHONY: all deps check unit integration run demo bench-issue install clean fuzz-replay fuzz valgrind
 PROGRAMS = $(BUILD)/acme-dnsd $(if $(CLI_SRC),$(BUILD)/acme-dns-cli)
 ASAN_PROGRAMS = $(BUILD)/asan/acme-dnsd $(if $(CLI_SRC),$(BUILD)/asan/acme-dns-cli)
 all: $(PROGRAMS)
@@ -161,6 +161,21 @@ fuzz: deps
 	done; \
 	if [ -n "$$failed" ]; then echo "make fuzz: crashes in:$$failed (see $(BUILD)/fuzz/*.log, $(BUILD)/fuzz/crash-*)"; exit 1; fi; \
 	echo "make fuzz: no crash"
+
+# The integration suite with acme-dnsd and acme-dns-cli (release builds) under valgrind memcheck: any memory
+# error or definite/indirect leak fails the test that ran the program (lib.sh sanitizer_report). Slow.
+VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	   --show-leak-kinds=definite,indirect --track-fds=no --child-silent-after-fork=yes
+valgrind: deps
+	@command -v valgrind >/dev/null || { SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq valgrind >/dev/null; }
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(TOOLS)
+	@mkdir -p $(BUILD)/valgrind
+	@for p in acme-dnsd acme-dns-cli; do \
+	  printf '#!/bin/sh\nexec $(VALGRIND) $(CURDIR)/$(BUILD)/%s "$$@"\n' $$p >$(BUILD)/valgrind/$$p; \
+	  chmod +x $(BUILD)/valgrind/$$p; done
+	@ADNSD=$(CURDIR)/$(BUILD)/valgrind/acme-dnsd ACME_CLI=$(CURDIR)/$(BUILD)/valgrind/acme-dns-cli \
+	  ADNS_VALGRIND=1 tests/run.sh $(BUILD) integration $(VALGRIND_TESTS)
 
 clean:
 	rm -rf $(BUILD)
