@@ -30,6 +30,7 @@ struct pd_priv {
 	char server_id[PD_ID_MAX + 1];
 	struct http_client *http;
 	uint32_t ttl;
+	bool server_seen;               /* GET of the server id answered 200 */
 };
 
 /* One record of a batch with the name it is written at and its zone, in PowerDNS's form (lower case, final dot). */
@@ -287,6 +288,32 @@ static int pd_zone_get(struct pd_priv *p, const char *zone, json_t **zj, char *e
 
 /* ---- zones ---- */
 
+/* Clean-up takes a zone PowerDNS does not have as "nothing of ours there". PowerDNS answers 404 for an unknown
+ * server id too, so a wrong one would strike records off the journal that are still in place: the server id is
+ * confirmed first. Returns 0, or -1 with errbuf set. */
+static int pd_server_check(struct pd_priv *p, char *errbuf, size_t errlen)
+{
+	char what[PD_ID_MAX + 32];
+	struct http_response r;
+	int rc = -1;
+
+	if (p->server_seen)
+		return 0;
+	snprintf(what, sizeof what, "GET server %s", p->server_id);
+	if (pd_call(p, "GET", p->api, NULL, &r, errbuf, errlen) != 0)
+		return -1;
+	if (r.status == 200)
+		rc = 0;
+	else if (r.status == 404)
+		snprintf(errbuf, errlen, "pdns: PowerDNS at %s has no server id %s (--pdns-server-id)", p->where,
+			 p->server_id);
+	else
+		pd_fail(p, &r, what, errbuf, errlen);
+	http_response_clear(&r);
+	p->server_seen = rc == 0;
+	return rc;
+}
+
 /* Finds the zone of it: the one the resolvers see (rec->zone), else the longest name from it->name upwards that
  * PowerDNS has. Returns 1 with it->zone set, 0 when PowerDNS has none, -1 with errbuf set. */
 static int pd_zone_find(struct pd_priv *p, struct pd_item *it, char *errbuf, size_t errlen)
@@ -338,6 +365,8 @@ static int pd_items(struct pd_priv *p, const struct solver_record *recs, size_t 
 				 p->server_id, p->where);
 			return -1;
 		}
+		if (rc == 0 && pd_server_check(p, errbuf, errlen) != 0)
+			return -1;
 		if (rc == 0)
 			log_info("pdns: no zone for %s at PowerDNS: nothing to remove there", items[i].name);
 	}
@@ -466,6 +495,8 @@ static int pd_zone_apply(struct pd_priv *p, const struct pd_item *items, size_t 
 	if (rc == 0 && add)
 		snprintf(errbuf, errlen, "pdns: no zone for %s at PowerDNS (server %s has no zone %s)", items[i].name,
 			 p->server_id, zone);
+	else if (rc == 0 && pd_server_check(p, errbuf, errlen) != 0)
+		rc = -1;
 	else if (rc == 0)
 		log_info("pdns: PowerDNS has no zone %s: nothing to remove there", zone);
 	if (rc <= 0)

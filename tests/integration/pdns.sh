@@ -159,6 +159,13 @@ check "  the journal lists 2 records" 2 "$(ls "$T/state-kill/journal" 2>/dev/nul
 check "  they are the pdns solver's, at $NAME" "pdns $NAME pdns $NAME" \
 	"$(cat "$T/state-kill/journal"/*.json 2>/dev/null | jq -r '"\(.solver) \(.target)"' | tr '\n' ' ' | sed 's/ $//')"
 cli_pdns_args "$T/state-kill"
+# PowerDNS answers 404 for the zones of a server id it does not have, as for a zone it does not have: that must
+# not pass for "nothing left to remove".
+run_cli stale-wrong-id cleanup --stale --pdns-api-key "$KEY" --pdns-server-id nosuchserver
+check_rc "cleanup --stale with a server id PowerDNS does not have: exit 4" 4
+check_match "  the error says so" 'has no server id nosuchserver' "$ERR"
+check "  both records stay in the journal and in PowerDNS" "2 3" \
+	"$(ls "$T/state-kill/journal" 2>/dev/null | grep -c '\.json$') $(txt_records | tr ' ' '\n' | grep -c '/false$')"
 PDNS_API_KEY=$KEY run_cli stale cleanup --stale --json
 check_rc "cleanup --stale --solver pdns (key from PDNS_API_KEY): exit 0" 0
 check "  it removed the two records" "removed removed" \

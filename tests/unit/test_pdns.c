@@ -500,14 +500,15 @@ static void test_refused_key_never_quoted(void **state)
 	http_client_free(h);
 }
 
-/* No zone anywhere up the name: present fails saying so; clean-up has nothing to do. A 429 that does not stop is
+/* No zone anywhere up the name: present fails saying so; clean-up has nothing to do (once the server id is
+ * confirmed). A 429 that does not stop is
  * given up after the bounded retries. */
 static void test_no_zone_and_retries_bounded(void **state)
 {
 	static const char *const answers[] = {
 		"404 Not Found|Not Found", "404 Not Found|Not Found", "404 Not Found|Not Found",
 		"404 Not Found|Not Found", "404 Not Found|Not Found", "404 Not Found|Not Found",
-		"404 Not Found|Not Found", "404 Not Found|Not Found",
+		"404 Not Found|Not Found", "404 Not Found|Not Found", "200 OK|{\"id\": \"localhost\"}",
 		"429 Too Many Requests\r\nRetry-After: 0|{}", "429 Too Many Requests\r\nRetry-After: 0|{}",
 		"429 Too Many Requests\r\nRetry-After: 0|{}", "429 Too Many Requests\r\nRetry-After: 0|{}",
 	};
@@ -517,7 +518,7 @@ static void test_no_zone_and_retries_bounded(void **state)
 	char err[512] = "";
 	struct solver *s;
 
-	fake_start(answers, 12);
+	fake_start(answers, 13);
 	s = fake_solver(h);
 	assert_int_equal(solver_present(s, &r, 1, err, sizeof err), -1);
 	assert_non_null(strstr(err, "no zone for _acme-challenge.x.nozone.test. at PowerDNS"));
@@ -525,6 +526,26 @@ static void test_no_zone_and_retries_bounded(void **state)
 	assert_int_equal(solver_present(s, &z, 1, err, sizeof err), -1);
 	assert_non_null(strstr(err, "HTTP 429"));
 	free(fake_finish());
+	solver_free(s);
+	http_client_free(h);
+}
+
+/* PowerDNS answers 404 for a zone of an unknown server id too: clean-up must not take that for "nothing there". */
+static void test_cleanup_unknown_server_id(void **state)
+{
+	static const char *const answers[] = { "404 Not Found|Not Found", "404 Not Found|Not Found" };
+	struct solver_record r = { "example.test", "_acme-challenge.example.test", V1, NULL, "example.test" };
+	struct http_client *h = client();
+	char err[512] = "", *log;
+	struct solver *s;
+
+	fake_start(answers, 2);
+	s = fake_solver(h);
+	assert_int_equal(solver_cleanup(s, &r, 1, err, sizeof err), -1);
+	assert_non_null(strstr(err, "has no server id localhost"));
+	log = fake_finish();
+	assert_non_null(strstr(log, "GET /api/v1/servers/localhost HTTP/1.1"));
+	free(log);
 	solver_free(s);
 	http_client_free(h);
 }
@@ -550,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_cleanup_walkup_one_patch),
 		cmocka_unit_test(test_refused_key_never_quoted),
 		cmocka_unit_test(test_no_zone_and_retries_bounded),
+		cmocka_unit_test(test_cleanup_unknown_server_id),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
