@@ -42,7 +42,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ""
+#define SOLVER_NAMES_HELP ", pdns, exec"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -149,6 +149,17 @@ static const struct opt_spec specs[] = {
 	  "RFC 5280 reason code 0..10 except 7 (default 0)" },
 	{ "with-cert-key", 0, "ACME_DNS_CLI_WITH_CERT_KEY", S_BOOL, C_REVOKE, OFF(with_cert_key), NULL, NULL, 0, 0,
 	  NULL, "sign with the certificate's key instead of the account's" },
+	/* --solver pdns and --solver exec (lego's variable names) */
+	{ "pdns-api-url", 0, "PDNS_API_URL", S_STR, C_SOLVE, OFF(pdns_api_url), check_url, NULL, 0, 0, "URL",
+	  "pdns: the PowerDNS Authoritative API, e.g. http://127.0.0.1:8081" },
+	{ "pdns-api-key", 0, "PDNS_API_KEY", S_STR, C_SOLVE, OFF(pdns_api_key), check_token, NULL, 0, 0, "KEY",
+	  "pdns: the API key, sent as X-API-Key (prefer the environment variable)" },
+	{ "pdns-server-id", 0, "PDNS_SERVER_NAME", S_STR, C_SOLVE, OFF(pdns_server_id), check_token, NULL, 0, 0,
+	  "ID", "pdns: the server id in the API's paths (default localhost)" },
+	{ "exec-program", 0, "EXEC_PATH", S_STR, C_SOLVE, OFF(exec_program), check_text, NULL, 0, 0, "PROGRAM",
+	  "exec: run as PROGRAM present|cleanup FQDN VALUE for each record (no shell)" },
+	{ "exec-timeout", 0, "EXEC_TIMEOUT", S_INT, C_SOLVE, OFF(exec_timeout), NULL, int_number, 1, 86400,
+	  "SECONDS", "exec: a run that takes longer is killed (default 60)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
@@ -924,7 +935,7 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 /* Options that hold secrets: wiped from memory when the options are freed. */
 static bool spec_is_secret(const struct opt_spec *s)
 {
-	static const char *const secret[] = { "eab-hmac-key" };
+	static const char *const secret[] = { "eab-hmac-key", "pdns-api-key" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;

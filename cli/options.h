@@ -63,6 +63,12 @@ struct cli_options {
 	int authoritative_port;
 	bool skip_propagation;
 	char *solver;                   /* "acme-dns" (default), "rfc2136", ... */
+	/* --solver pdns, --solver exec */
+	char *pdns_api_url;
+	char *pdns_api_key;             /* secret: wiped on free */
+	char *pdns_server_id;
+	char *exec_program;
+	int exec_timeout;               /* seconds per run; 0 = the adapter's default (60) */
 	bool stale;                     /* cleanup --stale */
 	int timeout;
 	int lock_timeout;

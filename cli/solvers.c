@@ -2,6 +2,8 @@
 #include "solvers.h"
 
 #include "acmedns.h"
+#include "exec.h"
+#include "pdns.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -19,8 +21,27 @@ static struct solver *make_acmedns(struct cli_ctx *c, bool allow_register, char 
 	return solver_acmedns_new(&ao, err, errlen);
 }
 
+static struct solver *make_pdns(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	struct pdns_options po = {
+		.api_url = c->opt->pdns_api_url,
+		.api_key = c->opt->pdns_api_key,
+		.server_id = c->opt->pdns_server_id,
+		.http = c->http,
+	};
+	return solver_pdns_new(&po, err, errlen);
+}
+
+static struct solver *make_exec(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	struct exec_options eo = { .program = c->opt->exec_program, .timeout_s = c->opt->exec_timeout };
+	return solver_exec_new(&eo, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
+	{ "pdns", make_pdns },
+	{ "exec", make_exec },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)

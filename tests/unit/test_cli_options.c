@@ -347,6 +347,45 @@ static void test_domain_normalise(void **state)
 	assert_int_equal(cli_domain_normalise(longlabel, out, sizeof(out), err, sizeof(err)), -1);
 }
 
+/* The pdns and exec solvers' options: flags, lego's variable names, the config file; solving commands only. */
+static void test_pdns_exec_options(void **state)
+{
+	struct cli_options o;
+	ok(&o, ENV("PDNS_API_URL=http://127.0.0.1:8081", "PDNS_API_KEY=k3y-from-env", "PDNS_SERVER_NAME=ns1",
+		   "EXEC_PATH=/usr/local/bin/dns-hook", "EXEC_TIMEOUT=30"),
+	   ARGS("issue", "-d", "a.example", "--solver", "pdns"));
+	assert_string_equal(o.solver, "pdns");
+	assert_string_equal(o.pdns_api_url, "http://127.0.0.1:8081");
+	assert_string_equal(o.pdns_api_key, "k3y-from-env");
+	assert_string_equal(o.pdns_server_id, "ns1");
+	assert_string_equal(o.exec_program, "/usr/local/bin/dns-hook");
+	assert_int_equal(o.exec_timeout, 30);
+	cli_options_free(&o);
+
+	const char *cfg = write_cfg("solver: exec\nexec-program: ./hook.sh\n");
+	ok(&o, ENV("PDNS_API_KEY=k3y-from-env"),
+	   ARGS("cleanup", "--stale", "--config", (char *)cfg, "--pdns-api-key", "k3y-from-flag", "--exec-timeout", "5"));
+	unlink(cfg);
+	assert_string_equal(o.solver, "exec");
+	assert_string_equal(o.exec_program, "./hook.sh");
+	assert_int_equal(o.exec_timeout, 5);
+	assert_string_equal(o.pdns_api_key, "k3y-from-flag");
+	assert_null(o.pdns_api_url);
+	cli_options_free(&o);
+
+	ok(&o, NULL, ARGS("renew", "--all", "--solver", "exec", "--exec-program", "hook"));
+	assert_int_equal(o.exec_timeout, 0);       /* the adapter's default */
+	cli_options_free(&o);
+
+	error(NULL, ARGS("register", "-d", "a.example", API, "--pdns-api-key", "k"), "--pdns-api-key is not an option of register");
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "exec", "--exec-timeout", "0"),
+	      "--exec-timeout: 0 is out of range (1 to 86400)");
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "pdns", "--pdns-api-url", "127.0.0.1:8081"),
+	      "--pdns-api-url: expected a URL");
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "pdns", "--pdns-api-key", "sec ret"),
+	      "--pdns-api-key: only printable ASCII without spaces is allowed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_wants_json),
 		cmocka_unit_test(test_domain_normalise),
+		cmocka_unit_test(test_pdns_exec_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
