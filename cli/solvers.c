@@ -56,6 +56,7 @@ int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)
 		if (!s)
 			return cli_out_fail(c->out, CLI_EXIT_USAGE, "usage", NULL, NULL, "%s: %s", name, err);
 		s->journal = c->journal;
+		s->cancel = &cli_cancel;
 		*out = s;
 		return 0;
 	}

@@ -212,7 +212,9 @@ static void ex_drain(int fd, struct ex_tail *t)
 /* Collects the output of pid from fd until it exits or limit_ms pass. Returns 1 with *status set, 0 at the limit,
  * -1 when it cannot be waited for. After the exit, only what is already in the pipe is read: a daemon the
  * program left behind may hold the pipe open. */
-static int ex_wait(pid_t pid, int fd, long limit_ms, struct ex_tail *t, int *status)
+/* Waits for the program, collecting its output, at most limit_ms, or until *cancel is set (cancel may be NULL).
+ * Returns 1 with *status set, 0 at the time limit or on cancel, -1 when waitpid fails. */
+static int ex_wait(pid_t pid, int fd, long limit_ms, volatile sig_atomic_t *cancel, struct ex_tail *t, int *status)
 {
 	struct timespec t0;
 	bool open = true;
@@ -228,7 +230,7 @@ static int ex_wait(pid_t pid, int fd, long limit_ms, struct ex_tail *t, int *sta
 		}
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (left <= 0)
+		if (left <= 0 || (cancel && *cancel))
 			return 0;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int ms = left < EX_POLL_MS ? (int)left : EX_POLL_MS;
@@ -245,7 +247,7 @@ static void ex_kill_group(pid_t pid, int fd, struct ex_tail *t)
 	int status;
 
 	kill(-pid, SIGTERM);
-	if (ex_wait(pid, fd, EX_GRACE_MS, t, &status) != 1) {
+	if (ex_wait(pid, fd, EX_GRACE_MS, NULL, t, &status) != 1) {
 		kill(-pid, SIGKILL);
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -255,8 +257,8 @@ static void ex_kill_group(pid_t pid, int fd, struct ex_tail *t)
 
 /* Forks and runs argv[0]. Returns 1 with *status set, 0 when it was killed at the time limit, -1 with errbuf set
  * (fork, pipe or execve failed). */
-static int ex_spawn(const struct ex_priv *p, char *const argv[], char *const env[], struct ex_tail *t, int *status,
-		    char *errbuf, size_t errlen)
+static int ex_spawn(const struct ex_priv *p, char *const argv[], char *const env[], volatile sig_atomic_t *cancel,
+		    struct ex_tail *t, int *status, char *errbuf, size_t errlen)
 {
 	int out[2] = { -1, -1 }, st[2] = { -1, -1 }, e = 0, rc;
 	pid_t pid;
@@ -283,7 +285,7 @@ static int ex_spawn(const struct ex_priv *p, char *const argv[], char *const env
 		return -1;
 	}
 	setpgid(pid, pid);              /* also here, so kill(-pid) works whichever runs first */
-	rc = ex_wait(pid, out[0], (long)p->timeout_s * 1000L, t, status);
+	rc = ex_wait(pid, out[0], (long)p->timeout_s * 1000L, cancel, t, status);
 	if (rc != 1)
 		ex_kill_group(pid, out[0], t);
 	if (read(st[0], &e, sizeof e) == (ssize_t)sizeof e) {
@@ -329,9 +331,9 @@ static void ex_fail(const char *head, const struct ex_tail *t, char *errbuf, siz
 		 (int)(t->len > room ? room : t->len), t->buf + (t->len > room ? t->len - room : 0));
 }
 
-/* One run for one record. Returns 0 or -1 with errbuf set. */
-static int ex_run(const struct ex_priv *p, const char *action, const struct solver_record *r, char *errbuf,
-		  size_t errlen)
+/* One run for one record; a set *cancel (cancel may be NULL) ends it early. Returns 0 or -1 with errbuf set. */
+static int ex_run(const struct ex_priv *p, const char *action, const struct solver_record *r,
+		  volatile sig_atomic_t *cancel, char *errbuf, size_t errlen)
 {
 	const char *name = r->target && *r->target ? r->target : r->fqdn;
 	char fqdn[EX_NAME_MAX + 1], zone[EX_NAME_MAX + 1] = "", head[EX_NAME_MAX + PATH_MAX + 128];
@@ -354,14 +356,16 @@ static int ex_run(const struct ex_priv *p, const char *action, const struct solv
 		return -1;
 	}
 	log_debug("exec: %s %s %s %s", p->program, action, fqdn, r->value);
-	rc = ex_spawn(p, argv, env, &t, &status, errbuf, errlen);
+	rc = ex_spawn(p, argv, env, cancel, &t, &status, errbuf, errlen);
 	ex_env_free(env);
 	ex_tail_clean(&t);
 	if (t.len)
 		log_debug("exec: %s %s %s said:\n%.*s", p->program, action, fqdn, (int)t.len, t.buf);
 	if (rc < 0)
 		return -1;
-	if (rc == 0)
+	if (rc == 0 && cancel && *cancel)
+		snprintf(head, sizeof head, "exec: %s %s %s interrupted (killed)", p->program, action, fqdn);
+	else if (rc == 0)
 		snprintf(head, sizeof head, "exec: %s did not finish within %d s (killed)", p->program, p->timeout_s);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
@@ -380,7 +384,7 @@ static int ex_run(const struct ex_priv *p, const char *action, const struct solv
 static int ex_present(struct solver *s, const struct solver_record *recs, size_t n, char *errbuf, size_t errlen)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (ex_run(s->priv, "present", &recs[i], errbuf, errlen) != 0)
+		if (ex_run(s->priv, "present", &recs[i], s->cancel, errbuf, errlen) != 0)
 			return -1;
 		log_info("exec: presented TXT at %s", recs[i].target ? recs[i].target : recs[i].fqdn);
 	}
@@ -395,7 +399,8 @@ static int ex_cleanup(struct solver *s, const struct solver_record *recs, size_t
 
 	for (size_t i = 0; i < n; i++) {
 		char err[1024] = "";
-		if (ex_run(s->priv, "cleanup", &recs[i], err, sizeof err) == 0)
+		/* Clean-up is not interruptible: it is what an interrupted run still owes. */
+		if (ex_run(s->priv, "cleanup", &recs[i], NULL, err, sizeof err) == 0)
 			continue;
 		if (first == 0)
 			snprintf(errbuf, errlen, "%s", err);

@@ -2,6 +2,7 @@
 #ifndef ADNS_SOLVER_H
 #define ADNS_SOLVER_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +48,8 @@ struct solver {
 					 * an API URL, a program); set by the adapter, may be NULL */
 	struct journal *journal;        /* set by the caller: each record is journaled before present sends it and
 					 * struck off after its clean-up succeeded; NULL = no journal */
+	volatile sig_atomic_t *cancel;  /* set by the caller (a signal handler sets *cancel): a present that waits
+					 * (a program, a retry) stops early; clean-up always runs. NULL = never */
 };
 
 /* Calls s->ops->present in batches of caps.batch_max; with a journal, writes every record of a batch to it

@@ -291,6 +291,8 @@ static int records_present(struct order_run *run, struct acme_error *e)
 	int rc = solver_present(run->p->solver, run->recs, run->n, err, sizeof(err));
 	if (rc == SOLVER_NEEDS_SETUP)
 		return acme_fail(e, ACME_ERR_SETUP, "%s", err);
+	if (rc < 0 && acme_cancelled(run->a, e))
+		return -1;
 	if (rc < 0)
 		return acme_fail(e, ACME_ERR_DNS, "presenting the challenge records: %s", err);
 	log_info("acme: %zu challenge records presented", run->n);

@@ -105,6 +105,33 @@ SLEEP_PID=$(cat "$T/sleep.pid" 2>/dev/null)
 check "  the hook's own child (sleep) was killed too" gone \
 	"$([ -n "$SLEEP_PID" ] && ! pid_alive "$SLEEP_PID" && echo gone || echo "alive or unknown: '$SLEEP_PID'")"
 
+# ---- 3b. SIGTERM while the hook hangs: the hook is killed at once, clean-up still runs, exit 10 ----
+cat >"$T/hanging2.sh" <<EOF
+#!/bin/bash
+echo "\$1 \$2 \$3" >>"$T/hanging2.calls"
+[ "\$1" = present ] || exit 0
+sleep 300 &
+wait
+EOF
+chmod 755 "$T/hanging2.sh"
+cli_args_set --exec-program "$T/hanging2.sh"
+"$ACME_CLI" issue "${CLI_ARGS[@]}" -d example.test --cert-name term --accept-tos --exec-timeout 120 \
+	>"$T/term.out" 2>"$T/term.err" &
+TERM_PID=$!
+track_pid "$TERM_PID"
+_presenting() { [ -s "$T/hanging2.calls" ]; }
+wait_for 30 _presenting
+start=$(date +%s)
+kill -TERM "$TERM_PID"
+wait "$TERM_PID" && rc=0 || rc=$?
+untrack_pid "$TERM_PID"
+took=$(($(date +%s) - start))
+check "SIGTERM while the hook hangs (--exec-timeout 120): exit 10 within 10 s" "10 yes" \
+	"$rc $([ "$took" -le 10 ] && echo yes || echo no)" "$took s" "$(tail -5 "$T/term.err")"
+check "  the hook was still called for clean-up" 1 "$(grep -c '^cleanup ' "$T/hanging2.calls")" \
+	"$(cat "$T/hanging2.calls")"
+check "  no sanitizer report" "" "$(sanitizer_report "$T/term.err")"
+
 # ---- 4. a program that cannot run ----
 printf '#!/bin/sh\nexit 0\n' >"$T/not-executable.sh"
 chmod 644 "$T/not-executable.sh"
