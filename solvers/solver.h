@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returned by present when the user must act first (e.g. create a CNAME); errbuf says exactly what. */
 #define SOLVER_NEEDS_SETUP (-2)
@@ -21,8 +22,14 @@ struct solver_record {
 };
 
 struct solver_caps {
-	bool appends;                   /* several values at one name coexist (a wildcard and its base at once) */
+	bool appends;                   /* a value is added beside the others at its name (rfc2136, per-record APIs);
+					 * false: the adapter writes a name's whole set at once (Route 53 UPSERT, a
+					 * REPLACE), so the engine never splits one name's records across calls */
 	size_t batch_max;               /* records one present call takes; 0 = any number */
+	unsigned requests_per_minute;   /* the provider's request budget; 0 = none. The engine paces its calls so
+					 * that requests_per_record * records stays within it */
+	unsigned requests_per_record;   /* requests one record costs, about (0 = 1) */
+	uint32_t min_ttl;               /* the smallest TTL the provider takes (informational; adapters use it) */
 	bool follows_cname;             /* writes at target/zone, which the engine resolves before present (rfc2136,
 					 * pdns, exec); false: the adapter knows where its records go (acme-dns) */
 };
