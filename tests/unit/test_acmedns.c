@@ -425,7 +425,7 @@ static void test_solver_batches(void **state)
 {
 	static const struct solver_ops ops = { "fake", fake_present, fake_present, fake_destroy };
 	struct fake f = { 0 };
-	struct solver s = { .ops = &ops, .caps = { .appends = false, .batch_max = 2 }, .priv = &f };
+	struct solver s = { .ops = &ops, .caps = { .appends = true, .batch_max = 2 }, .priv = &f };
 	struct solver_record recs[5] = { { "a", "_acme-challenge.a", V_BASE, NULL, NULL } };
 	char err[128] = "";
 
