@@ -3,13 +3,12 @@
 #include "pdns.h"
 
 #include "log.h"
+#include "provider.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #define PD_URL_MAX 2048
 #define PD_NAME_MAX 256                 /* a DNS name with its trailing dot, and the NUL */
@@ -17,9 +16,6 @@
 #define PD_QUOTED_MAX (2 * PD_TXT_MAX + 3)
 #define PD_KEY_MAX 512
 #define PD_ID_MAX 64
-#define PD_ERR_TEXT_MAX 200             /* how much of the server's error text is quoted */
-#define PD_RETRIES 3                    /* after a 429 or 5xx answer */
-#define PD_RETRY_WAIT_MAX 10            /* seconds; a longer Retry-After is cut to this */
 #define PD_DEFAULT_TTL 60
 #define PD_KEY_HDR "X-API-Key: "
 
@@ -28,7 +24,7 @@ struct pd_priv {
 	char *where;                    /* the API URL as given, for people and the journal */
 	char *key_hdr;                  /* PD_KEY_HDR "<key>"; wiped on free */
 	char server_id[PD_ID_MAX + 1];
-	struct http_client *http;
+	struct provider prov;           /* the HTTP client, retries, error texts; the key is its secret */
 	uint32_t ttl;
 	bool server_seen;               /* GET of the server id answered 200 */
 };
@@ -177,82 +173,27 @@ int pdns_txt_merge(const json_t *records, const char *const *values, size_t n, b
 
 /* ---- the HTTP API ---- */
 
-static bool pd_retryable(long status)
-{
-	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-static void pd_sleep(long seconds)
-{
-	struct timespec ts = { seconds, 0 };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
-/* One API call. A 429 or 5xx answer is tried again after its Retry-After (or 1, 2, 4 s), at most PD_RETRIES
- * times, each wait cut to PD_RETRY_WAIT_MAX. Returns 0 with *r filled (free with http_response_clear), or -1 with
- * errbuf set for a transport error. */
+/* One API call, with the retries every adapter gets (provider.c). */
 static int pd_call(struct pd_priv *p, const char *method, const char *url, const char *body,
 		   struct http_response *r, char *errbuf, size_t errlen)
 {
 	const char *hdrs[] = { p->key_hdr, "Accept: application/json", NULL };
 
-	for (int attempt = 0;; attempt++) {
-		char err[512];
-		long wait;
-		if (http_request(p->http, method, url, body ? "application/json" : NULL, body, body ? strlen(body) : 0,
-				 hdrs, r, err, sizeof err) != 0) {
-			snprintf(errbuf, errlen, "pdns: %s %s: %s", method, url, err);
-			return -1;
-		}
-		if (!pd_retryable(r->status) || attempt == PD_RETRIES)
-			return 0;
-		wait = r->retry_after >= 0 ? r->retry_after : 1L << attempt;
-		wait = wait < 1 ? 1 : wait > PD_RETRY_WAIT_MAX ? PD_RETRY_WAIT_MAX : wait;
-		log_warn("pdns: %s %s: HTTP %ld, trying again in %ld s", method, url, r->status, wait);
-		http_response_clear(r);
-		pd_sleep(wait);
-	}
-}
-
-/* The server's {"error": "..."} (or the start of its body), printable, and never the key. */
-static void pd_server_text(const struct pd_priv *p, const struct http_response *r, char *out, size_t outlen)
-{
-	json_t *j = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
-	json_t *e = json_object_get(j, "error");
-	const char *s = json_is_string(e) ? json_string_value(e) : (r->body ? r->body : "");
-	const char *key = p->key_hdr + strlen(PD_KEY_HDR);
-	size_t k = 0;
-
-	for (size_t i = 0; s[i] && k + 1 < outlen && i < PD_ERR_TEXT_MAX; i++)
-		out[k++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : ' ';
-	while (k > 0 && out[k - 1] == ' ')
-		k--;
-	out[k] = '\0';
-	if (k == 0)
-		snprintf(out, outlen, "(no error text)");
-	if (strstr(s, key) || strstr(out, key))
-		snprintf(out, outlen, "(error text withheld: it holds the API key)");
-	json_decref(j);
+	return provider_call(&p->prov, method, url, body ? "application/json" : NULL, body, hdrs, r, errbuf, errlen);
 }
 
 /* The error of an answer that is not what was asked for. what names the request ("PATCH zone example.com."). */
 static void pd_fail(const struct pd_priv *p, const struct http_response *r, const char *what, char *errbuf,
 		    size_t errlen)
 {
-	char text[PD_ERR_TEXT_MAX + 1];
+	char text[256];
 
-	if (r->status == 401 || r->status == 403) {
-		snprintf(errbuf, errlen, "pdns: credentials refused by PowerDNS (X-API-Key) at %s: HTTP %ld", p->where,
-			 r->status);
+	if (r->status != 422) {
+		provider_fail(&p->prov, r, what, errbuf, errlen);
 		return;
 	}
-	pd_server_text(p, r, text, sizeof text);
-	if (r->status == 422)
-		snprintf(errbuf, errlen, "pdns: %s: PowerDNS refused it: %s", what, text);
-	else
-		snprintf(errbuf, errlen, "pdns: %s: HTTP %ld: %s", what, r->status, text);
+	provider_error_text(&p->prov, r, text, sizeof text);
+	snprintf(errbuf, errlen, "pdns: %s: PowerDNS refused it: %s", what, text);
 }
 
 /* GET of a zone: with its RRsets into *zj, or (zj NULL) only whether it is there. Returns 1 when it is, 0 when
@@ -689,7 +630,8 @@ struct solver *solver_pdns_new(const struct pdns_options *o, char *errbuf, size_
 		return NULL;
 	}
 	snprintf(p->server_id, sizeof p->server_id, "%s", id);
-	p->http = o->http;
+	p->prov = (struct provider){ .name = "PowerDNS", .tag = "pdns", .credentials = "X-API-Key", .http = o->http,
+				     .solver = s, .secrets = { p->key_hdr + strlen(PD_KEY_HDR) } };
 	p->ttl = o->ttl ? o->ttl : PD_DEFAULT_TTL;
 	s->ops = &pd_ops;
 	s->caps = (struct solver_caps){ .appends = true, .batch_max = 0, .follows_cname = true };
