@@ -255,21 +255,38 @@ static void *serve(void *arg)
 	}
 }
 
+/* UDP and TCP on one loopback port: an ephemeral UDP port whose number is free for TCP too (a port of the
+ * ephemeral range may be held by an earlier connection in TIME_WAIT, so a few are tried). */
+static int server_bind(void)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t al = sizeof a;
+		int one = 1;
+		F.udp = socket(AF_INET, SOCK_DGRAM, 0);
+		F.tcp = socket(AF_INET, SOCK_STREAM, 0);
+		setsockopt(F.tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		if (F.udp >= 0 && F.tcp >= 0 && bind(F.udp, (struct sockaddr *)&a, sizeof a) == 0 &&
+		    getsockname(F.udp, (struct sockaddr *)&a, &al) == 0 && bind(F.tcp, (struct sockaddr *)&a, sizeof a) == 0 &&
+		    listen(F.tcp, 8) == 0) {
+			F.port = ntohs(a.sin_port);
+			return 0;
+		}
+		close(F.udp);
+		close(F.tcp);
+	}
+	return -1;
+}
+
 static int server_start(void **state)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof a;
-
 	memset(&F, 0, sizeof F);
 	pthread_mutex_init(&F.mu, NULL);
 	F.zone = "example.test";
-	F.udp = socket(AF_INET, SOCK_DGRAM, 0);
-	F.tcp = socket(AF_INET, SOCK_STREAM, 0);
-	/* the same port number for both: bind UDP to an ephemeral one, then TCP to it */
-	if (bind(F.udp, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(F.udp, (struct sockaddr *)&a, &al) != 0 ||
-	    bind(F.tcp, (struct sockaddr *)&a, sizeof a) != 0 || listen(F.tcp, 8) != 0)
+	if (server_bind() != 0) {
+		perror("test_rfc2136: no loopback port for UDP and TCP");
 		return -1;
-	F.port = ntohs(a.sin_port);
+	}
 	snprintf(where, sizeof where, "127.0.0.1:%u", F.port);
 	return pthread_create(&F.thread, NULL, serve, NULL) == 0 ? 0 : -1;
 }
