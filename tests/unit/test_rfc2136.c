@@ -423,8 +423,10 @@ static void test_options(void **state)
 	new_fails(&(struct rfc2136_options){ .tsig_key = KEY, .tsig_secret = SECRET }, "no nameserver");
 	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1:99999", .tsig_key = KEY, .tsig_secret = SECRET },
 		  "expected ADDR, ADDR:PORT or [IPv6]:PORT");
-	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_key = KEY }, "a TSIG key name without its secret");
-	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_secret = SECRET }, "a TSIG secret without its key name");
+	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_key = KEY },
+		  "a TSIG key name without its secret");
+	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_secret = SECRET },
+		  "a TSIG secret without its key name");
 	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_key = KEY, .tsig_secret = SECRET,
 					     .tsig_algorithm = "hmac-sha3" }, "unknown");
 	new_fails(&(struct rfc2136_options){ .nameserver = "127.0.0.1", .tsig_key = KEY, .tsig_secret = "%%%" }, "not base64");
