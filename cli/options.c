@@ -4,6 +4,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "tsig.h"
 
 #include <openssl/crypto.h>
 #include <yaml.h>
@@ -42,7 +43,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", pdns, exec"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -63,6 +64,7 @@ static int check_resolver(const char *in, char *out, size_t outlen, char *why, s
 static int check_domain(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int check_cert_name(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int check_token(const char *in, char *out, size_t outlen, char *why, size_t whylen);
+static int check_tsig_alg(const char *in, char *out, size_t outlen, char *why, size_t whylen);
 static int int_number(const char *in, int min, int max, int *v, char *why, size_t whylen);
 static int int_key_type(const char *in, int min, int max, int *v, char *why, size_t whylen);
 static int int_log_level(const char *in, int min, int max, int *v, char *why, size_t whylen);
@@ -103,6 +105,24 @@ static const struct opt_spec specs[] = {
 	  NULL, int_number, 1, 3600, "SECONDS", "between two propagation checks (default 2)" },
 	{ "solver", 0, "ACME_DNS_CLI_SOLVER", S_STR, C_SOLVE, OFF(solver), check_token, NULL, 0, 0, "NAME",
 	  "where the challenge records go: acme-dns (default)" SOLVER_NAMES_HELP },
+	/* --solver rfc2136: lego's variable names where lego has the setting, so a lego set-up carries over */
+	{ "rfc2136-nameserver", 0, "RFC2136_NAMESERVER", S_STR, C_SOLVE, OFF(rfc2136_nameserver), check_text, NULL,
+	  0, 0, "ADDR[:PORT]", "rfc2136: the primary server that takes the updates (port 53 by default)" },
+	{ "rfc2136-tsig-file", 0, "RFC2136_TSIG_FILE", S_STR, C_SOLVE, OFF(rfc2136_tsig_file), check_text, NULL, 0,
+	  0, "FILE", "rfc2136: BIND key file with the TSIG key (key \"NAME\" { algorithm ...; secret \"...\"; };)" },
+	{ "rfc2136-tsig-key", 0, "RFC2136_TSIG_KEY", S_STR, C_SOLVE, OFF(rfc2136_tsig_key), check_text, NULL, 0, 0,
+	  "NAME", "rfc2136: TSIG key name (with --rfc2136-tsig-file: which key of the file)" },
+	{ "rfc2136-tsig-secret", 0, "RFC2136_TSIG_SECRET", S_STR, C_SOLVE, OFF(rfc2136_tsig_secret), check_text,
+	  NULL, 0, 0, "BASE64", "rfc2136: TSIG secret (prefer the variable or a key file: flags show in ps)" },
+	{ "rfc2136-tsig-algorithm", 0, "RFC2136_TSIG_ALGORITHM", S_STR, C_SOLVE, OFF(rfc2136_tsig_algorithm),
+	  check_tsig_alg, NULL, 0, 0, "ALG", "rfc2136: hmac-sha256 (default), hmac-sha1, hmac-sha224, hmac-sha384, "
+					      "hmac-sha512, hmac-md5" },
+	{ "rfc2136-timeout", 0, "RFC2136_DNS_TIMEOUT", S_INT, C_SOLVE, OFF(rfc2136_timeout), NULL, int_number, 1,
+	  300, "SECONDS", "rfc2136: wait this long for each answer of the server (default 10)" },
+	{ "rfc2136-ttl", 0, "RFC2136_TTL", S_INT, C_SOLVE, OFF(rfc2136_ttl), NULL, int_number, 1, 86400, "SECONDS",
+	  "rfc2136: TTL of the challenge TXT records (default 60)" },
+	{ "rfc2136-unsigned", 0, "ACME_DNS_CLI_RFC2136_UNSIGNED", S_BOOL, C_SOLVE, OFF(rfc2136_unsigned), NULL, NULL,
+	  0, 0, NULL, "rfc2136: send unsigned updates when no TSIG key is given (else that is an error)" },
 	{ "propagation-wait", 0, "ACME_DNS_CLI_PROPAGATION_WAIT", S_INT, C_ALL, OFF(propagation_wait), NULL,
 	  int_number, 0, 86400, "SECONDS", "issue: wait this long more after the check (or, with --skip-propagation, "
 					   "instead of it) before answering the CA (default 0)" },
@@ -346,6 +366,16 @@ static int check_token(const char *in, char *out, size_t outlen, char *why, size
 	for (const unsigned char *p = (const unsigned char *)in; *p; p++)
 		if (*p <= 0x20 || *p >= 0x7f)
 			return why_set(why, whylen, "only printable ASCII without spaces is allowed");
+	return copy_out(in, out, outlen, why, whylen);
+}
+
+/* A TSIG algorithm name as the rfc2136 solver takes it (lego's "hmac-sha256." and upper case too). */
+static int check_tsig_alg(const char *in, char *out, size_t outlen, char *why, size_t whylen)
+{
+	enum tsig_alg a;
+	if (tsig_alg_parse(in, &a) < 0)
+		return why_set(why, whylen, "unknown TSIG algorithm \"%.40s\" (hmac-sha256, hmac-sha1, hmac-sha224, "
+				       "hmac-sha384, hmac-sha512, hmac-md5)", in);
 	return copy_out(in, out, outlen, why, whylen);
 }
 
@@ -935,7 +965,7 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 /* Options that hold secrets: wiped from memory when the options are freed. */
 static bool spec_is_secret(const struct opt_spec *s)
 {
-	static const char *const secret[] = { "eab-hmac-key", "pdns-api-key" };
+	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;

@@ -69,6 +69,14 @@ struct cli_options {
 	char *pdns_server_id;
 	char *exec_program;
 	int exec_timeout;               /* seconds per run; 0 = the adapter's default (60) */
+	char *rfc2136_nameserver;       /* --solver rfc2136 */
+	char *rfc2136_tsig_file;
+	char *rfc2136_tsig_key;
+	char *rfc2136_tsig_secret;      /* secret: wiped on free */
+	char *rfc2136_tsig_algorithm;
+	int rfc2136_timeout;            /* seconds, 0 = the solver's default */
+	int rfc2136_ttl;                /* seconds, 0 = the solver's default */
+	bool rfc2136_unsigned;
 	bool stale;                     /* cleanup --stale */
 	int timeout;
 	int lock_timeout;

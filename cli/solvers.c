@@ -4,6 +4,7 @@
 #include "acmedns.h"
 #include "exec.h"
 #include "pdns.h"
+#include "rfc2136.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -38,10 +39,27 @@ static struct solver *make_exec(struct cli_ctx *c, bool allow_register, char *er
 	return solver_exec_new(&eo, err, errlen);
 }
 
+static struct solver *make_rfc2136(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct rfc2136_options ro = {
+		.nameserver = o->rfc2136_nameserver,
+		.key_file = o->rfc2136_tsig_file,
+		.tsig_key = o->rfc2136_tsig_key,
+		.tsig_secret = o->rfc2136_tsig_secret,
+		.tsig_algorithm = o->rfc2136_tsig_algorithm,
+		.allow_unsigned = o->rfc2136_unsigned,
+		.timeout_ms = o->rfc2136_timeout * 1000,
+		.ttl = (uint32_t)o->rfc2136_ttl,
+	};
+	return solver_rfc2136_new(&ro, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
 	{ "exec", make_exec },
+	{ "rfc2136", make_rfc2136 },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)

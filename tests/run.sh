@@ -34,7 +34,8 @@ if [ "$only" = all ] || [ "$only" = unit ]; then
 		if "$t" >"$log/$name.out" 2>&1; then rc=0; else rc=$?; fi
 		cat "$log/$name.out"
 		count_cmocka "$log/$name.out" "$name"
-		if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \]' "$log/$name.out"; then
+		# A failed group set-up prints "[  FAILED  ] GROUP SETUP" but no count of failed tests: count it too.
+		if [ $rc -ne 0 ] && ! grep -q '^\[  FAILED  \] [0-9]* test' "$log/$name.out"; then
 			failed=$((failed + 1)); failures+=("$name (exit $rc)")
 		fi
 	done

@@ -386,6 +386,44 @@ static void test_pdns_exec_options(void **state)
 	      "--pdns-api-key: only printable ASCII without spaces is allowed");
 }
 
+/* --solver rfc2136: lego's variable names, flags over them, no acme-dns API needed, the values checked. */
+static void test_rfc2136_options(void **state)
+{
+	struct cli_options o;
+	ok(&o, ENV("RFC2136_NAMESERVER=192.0.2.53:5353", "RFC2136_TSIG_KEY=env-key", "RFC2136_TSIG_SECRET=c2VjcmV0",
+		   "RFC2136_TSIG_ALGORITHM=hmac-sha512.", "RFC2136_DNS_TIMEOUT=3", "RFC2136_TTL=120"),
+	   ARGS("issue", "-d", "example.com", "--solver", "rfc2136", "--rfc2136-tsig-key", "flag-key"));
+	assert_string_equal(o.solver, "rfc2136");
+	assert_string_equal(o.rfc2136_nameserver, "192.0.2.53:5353");
+	assert_string_equal(o.rfc2136_tsig_key, "flag-key");
+	assert_string_equal(o.rfc2136_tsig_secret, "c2VjcmV0");
+	assert_string_equal(o.rfc2136_tsig_algorithm, "hmac-sha512.");
+	assert_int_equal(o.rfc2136_timeout, 3);
+	assert_int_equal(o.rfc2136_ttl, 120);
+	assert_null(o.acme_dns_api);
+	assert_false(o.rfc2136_unsigned);
+	cli_options_free(&o);
+
+	const char *cfg = write_cfg("solver: rfc2136\nrfc2136-nameserver: \"[2001:db8::53]:53\"\n"
+				    "rfc2136-tsig-file: /etc/acme/tsig.key\nrfc2136-unsigned: false\n");
+	ok(&o, NULL, ARGS("cleanup", "--stale", "--config", (char *)cfg));
+	assert_string_equal(o.rfc2136_nameserver, "[2001:db8::53]:53");
+	assert_string_equal(o.rfc2136_tsig_file, "/etc/acme/tsig.key");
+	assert_int_equal(o.rfc2136_timeout, 0);         /* the solver's default */
+	cli_options_free(&o);
+	unlink(cfg);
+
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "rfc2136", "--rfc2136-tsig-algorithm", "hmac-sha3"),
+	      "--rfc2136-tsig-algorithm: unknown TSIG algorithm \"hmac-sha3\"");
+	error(ENV("RFC2136_DNS_TIMEOUT=0"), ARGS("issue", "-d", "a.example", "--solver", "rfc2136"),
+	      "RFC2136_DNS_TIMEOUT: 0 is out of range (1 to 300)");
+	error(NULL, ARGS("register", "-d", "a.example", API, "--rfc2136-nameserver", "127.0.0.1"),
+	      "--rfc2136-nameserver is not an option of register");
+	/* the secret's errors never quote it */
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "rfc2136", "--rfc2136-tsig-secret", "a\tb"),
+	      "--rfc2136-tsig-secret: contains a control character");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -400,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_wants_json),
 		cmocka_unit_test(test_domain_normalise),
 		cmocka_unit_test(test_pdns_exec_options),
+		cmocka_unit_test(test_rfc2136_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
