@@ -145,7 +145,7 @@ awk -v ra="$R_acme_dnsd" -v rp="$R_pdns" -v sa="$S_acme_dnsd" -v sp="$S_pdns" -v
 	printf "http p99 ratio        acme-dnsd/PowerDNS %.2f   (below 1: acme-dnsd answers faster)\n", ha / hp
 	printf "served p99 ratio      acme-dnsd/PowerDNS %.2f   (below 1: the value is served sooner after the answer)\n", sa / sp
 	printf "storage ratio         acme-dnsd/ceiling  %.2f   (near 1: acme-dnsd is limited by durable commits)\n", ra / ceil
-	printf "targets (printed, not asserted): served p99 <= 1000 us: acme-dnsd %s\n", sa <= 1000 ? "met" : "missed"
+	printf "targets (printed, not asserted): served p99 <= 1000 us: acme-dnsd %s\n", (sa <= 1000 ? "met" : "missed")
 }'
 stop_acmednsd "acme-dnsd stops" >/dev/null
 kill_pid "$P_PID" TERM 10
