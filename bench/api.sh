@@ -100,14 +100,14 @@ run_one() {
 	esac
 	c1=$(cpu_ticks "$pid")
 	[ $rc -eq 0 ] && [ -n "$out" ] || die "apiload against $s failed ($rc): $(head -3 "$T/err")"
-	[ -s "$T/err" ] && sed "s/^apiload: /# $s, first error of a client: /" "$T/err" | head -1
+	[ -s "$T/err" ] && sed "s/^apiload: /# $s, first failure of a client: /" "$T/err" | head -1
 	local cpu
 	cpu=$(printf '%s\n' "$out" | awk -v c=$((c1 - c0)) -v hz="$CLK" '{for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)}
 		END {printf "%.0f", v["updates"] ? c / hz * 1e6 / v["updates"] : 0}')
 	printf '%s %s cpu_us %s\n' "$s" "$out" "$cpu" >>"$T/results"
 	printf '%s\n' "$out" | awk -v s="$s" -v r="$round" -v cpu="$cpu" '{for (i = 1; i < NF; i += 2) v[$i] = $(i + 1)}
 		END {printf "# round %d %-9s %7.0f updates/s  http p50 %5d p99 %6d us  served p50 %5d p99 %6d max %7d us" \
-			"  errors %d  not served %d  server CPU %d us/update\n", r, s, v["rate"], v["http_p50"], v["http_p99"],
+			"  failed %d  not served %d  server CPU %d us/update\n", r, s, v["rate"], v["http_p50"], v["http_p99"],
 			v["served_p50"], v["served_p99"], v["served_max"], v["errors"], v["not_served"], cpu}'
 }
 
@@ -127,20 +127,23 @@ CEIL=$(col ceiling rate | median)
 
 sum() { awk '{t += $1} END {print t + 0}'; }
 echo
-printf '%-10s %10s %9s %9s %10s %10s %10s %8s %10s %9s %9s\n' server "updates/s" "http p50" "http p99" "served p50" \
-	"served p99" "served max" errors "not served" "1st query" "CPU/upd"
+printf '%-10s %10s %9s %9s %10s %10s %10s %11s %10s %9s %9s\n' server "updates/s" "http p50" "http p99" "served p50" \
+	"served p99" "served max" "failed" "not served" "1st query" "CPU/upd"
 for s in "${servers[@]}"; do
 	rate=$(col "$s" rate | median) hp50=$(col "$s" http_p50 | median) hp99=$(col "$s" http_p99 | median)
 	sp50=$(col "$s" served_p50 | median) sp99=$(col "$s" served_p99 | median)
 	smax=$(col "$s" served_max | sort -n | tail -1) err=$(col "$s" errors | sum) ns=$(col "$s" not_served | sum)
+	errp=$(awk -v e="$err" -v n="$(col "$s" updates | sum)" 'BEGIN {printf "%.0f%%", e + n ? 100 * e / (e + n) : 0}')
 	cpu=$(col "$s" cpu_us | median) fq=$(col "$s" first_query | sum) n=$(col "$s" updates | sum)
-	printf '%-10s %10.0f %7.0f us %7.0f us %7.0f us %7.0f us %7.0f us %8d %10d %8.1f%% %6.0f us\n' "$s" "$rate" "$hp50" \
-		"$hp99" "$sp50" "$sp99" "$smax" "$err" "$ns" "$(awk -v a="$fq" -v b="$n" 'BEGIN {print b ? 100 * a / b : 0}')" "$cpu"
+	printf '%-10s %10.0f %7.0f us %7.0f us %7.0f us %7.0f us %7.0f us %6d %4s %10d %8.1f%% %6.0f us\n' "$s" "$rate" \
+		"$hp50" "$hp99" "$sp50" "$sp99" "$smax" "$err" "$errp" "$ns" \
+		"$(awk -v a="$fq" -v b="$n" 'BEGIN {print b ? 100 * a / b : 0}')" "$cpu"
 	eval "R_${s//-/_}=$rate S_${s//-/_}=$sp99 H_${s//-/_}=$hp99"
 done
 printf '%-10s %10.0f   (single-row durable SQLite commits/s, the storage ceiling)\n' ceiling "$CEIL"
-echo "(medians over the rounds; served max is the largest of any round; errors, not served and 1st query (the first"
-echo " DNS query after the answer already had the value) are over all rounds; CPU/upd: server CPU time per update)"
+echo "(medians over the rounds; served max is the largest of any round; failed (updates not answered with success,"
+echo " each retried at once with a new value; share of all attempts), not served and 1st query (the first DNS query"
+echo " after the answer already had the value) are over all rounds; CPU/upd: server CPU time per successful update)"
 if grep -q 'HTTP ISE' "$T/pdns/pdns.log" 2>/dev/null; then
 	echo "PowerDNS's errors, as its log gives them (RRset names removed):"
 	grep -o 'Exception: .*' "$T/pdns/pdns.log" | sed 's/RRSet [^ ]*/RRSet/' | sort | uniq -c | sort -rn | head -3 | sed 's/^/  /'

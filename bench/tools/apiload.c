@@ -14,6 +14,9 @@
  *   -w MS       how long to look for the value in DNS after the answer before calling it "not served"
  *               (default 1000, at most 60000)
  *   -k KEY      the pdns API key
+ *   -v          one line per client on stderr: updates, failures, when the last failure was, how long it ran
+ * A client whose update fails (transport error or another status) counts it and goes on at once with a new value,
+ * until the time is up (or COUNT failures). last_error_ms tells when the last failure was (-1: none).
  * After each successful answer the client queries UDP 127.0.0.1:DNS_PORT for TXT S.ZONE (no RD, no EDNS) on its
  * own socket, again and again, until an answer holds the new value or -w runs out. Every value is 43 random
  * base64url characters, like a dns-01 digest.
@@ -45,7 +48,7 @@ enum mode { MODE_ADNS, MODE_PDNS };
 struct opts {
 	enum mode mode;
 	const char *url, *zone, *creds, *key;
-	int dns_port, clients, seconds, warmup, served_ms;
+	int dns_port, clients, seconds, warmup, served_ms, verbose;
 	long max_count;
 };
 
@@ -57,7 +60,7 @@ struct client {
 	long n, errors, not_served, first_query, warm_errors;
 	int64_t *http_us, *served_us, warm_max_us;
 	pthread_barrier_t *start;
-	int64_t t_end;
+	int64_t t_end, last_error;    /* last_error: when the last failed update ended (0: none) */
 	const int64_t *deadline;
 	char err[1024];
 	int fatal;                    /* no socket or handle: the client never ran */
@@ -325,12 +328,13 @@ static void *client_run(void *arg)
 	}
 	pthread_barrier_wait(c->start);   /* warm-up done */
 	pthread_barrier_wait(c->start);   /* go: *c->deadline is set */
-	/* A failed update is counted and the client goes on (the first message is kept); 100 end it. */
-	while (!c->fatal && c->errors < 100 && c->n < o->max_count && now_ns() < *c->deadline) {
+	/* A failed update is counted and the client goes on at once with a new value (the first message is kept). */
+	while (!c->fatal && c->errors < o->max_count && c->n < o->max_count && now_ns() < *c->deadline) {
 		new_value(c, val);
 		int64_t t0 = now_ns();
 		if (http_update(c, &x, val) < 0) {
 			c->errors++;
+			c->last_error = now_ns();
 			continue;
 		}
 		int64_t t1 = now_ns();
@@ -400,7 +404,7 @@ static int read_creds(struct opts *o, struct client *cl)
 static void usage(void)
 {
 	fprintf(stderr, "usage: apiload -m adns|pdns -a URL -p DNS_PORT -z ZONE -f CREDS [-c N] [-t S] [-n COUNT] "
-			"[-W COUNT] [-w MS] [-k PDNS_KEY]\n");
+			"[-W COUNT] [-w MS] [-k PDNS_KEY] [-v]\n");
 	exit(2);
 }
 
@@ -419,7 +423,7 @@ int main(int argc, char **argv)
 	struct opts o = { .seconds = 10, .max_count = 100000, .warmup = 1, .served_ms = 1000 };
 	const char *mode = NULL;
 	int ch;
-	while ((ch = getopt(argc, argv, "m:a:p:z:f:c:t:n:W:w:k:")) != -1) {
+	while ((ch = getopt(argc, argv, "m:a:p:z:f:c:t:n:W:w:k:v")) != -1) {
 		switch (ch) {
 		case 'm': mode = optarg; break;
 		case 'a': o.url = optarg; break;
@@ -432,6 +436,7 @@ int main(int argc, char **argv)
 		case 'W': o.warmup = (int)num_arg(optarg, 0, 1000); break;
 		case 'w': o.served_ms = (int)num_arg(optarg, 1, 60000); break;
 		case 'k': o.key = optarg; break;
+		case 'v': o.verbose = 1; break;
 		default: usage();
 		}
 	}
@@ -485,7 +490,7 @@ int main(int argc, char **argv)
 	pthread_barrier_wait(&start);
 	int64_t t_end = t_start;
 	long total = 0, errors = 0, not_served = 0, first = 0, warm_errors = 0;
-	int64_t warm_max = 0;
+	int64_t warm_max = 0, last_error = 0;
 	for (int i = 0; i < o.clients; i++) {
 		pthread_join(th[i], NULL);
 		struct client *c = &cl[i];
@@ -496,10 +501,16 @@ int main(int argc, char **argv)
 		not_served += c->not_served;
 		first += c->first_query;
 		warm_errors += c->warm_errors;
+		if (c->last_error > last_error)
+			last_error = c->last_error;
 		if (c->warm_max_us > warm_max)
 			warm_max = c->warm_max_us;
 		if (c->err[0])
 			fprintf(stderr, "apiload: %s\n", c->err);
+		if (o.verbose)
+			fprintf(stderr, "apiload: client %d: %ld updates, %ld failed (last at %lld ms), ran %lld ms\n", i, c->n,
+				c->errors, (long long)(c->last_error ? (c->last_error - t_start) / 1000000 : -1),
+				(long long)((c->t_end - t_start) / 1000000));
 	}
 	int64_t *http = calloc((size_t)total + 1, sizeof(int64_t)), *served = calloc((size_t)total + 1, sizeof(int64_t));
 	if (!http || !served)
@@ -515,11 +526,12 @@ int main(int argc, char **argv)
 	double secs = (double)(t_end - t_start) / 1e9;
 	printf("mode %s clients %d seconds %.2f updates %ld errors %ld rate %.1f http_p50 %lld http_p99 %lld "
 	       "http_max %lld served_p50 %lld served_p99 %lld served_max %lld not_served %ld first_query %ld "
-	       "warmup_max %lld warmup_errors %ld\n",
+	       "warmup_max %lld warmup_errors %ld last_error_ms %lld\n",
 	       mode, o.clients, secs, total, errors, secs > 0 ? (double)total / secs : 0.0,
 	       (long long)pct(http, total, 50), (long long)pct(http, total, 99), (long long)pct(http, total, 100),
 	       (long long)pct(served, total, 50), (long long)pct(served, total, 99), (long long)pct(served, total, 100),
-	       not_served, first, (long long)warm_max, warm_errors);
+	       not_served, first, (long long)warm_max, warm_errors,
+	       (long long)(last_error ? (last_error - t_start) / 1000000 : -1));
 	for (int i = 0; i < o.clients; i++) {
 		free(cl[i].http_us);
 		free(cl[i].served_us);
