@@ -39,8 +39,9 @@ start_server() {
 	nsd) bench_start_nsd "$T" "$ZONE" "$PORT" "$WORKERS" ;;
 	esac
 	[ -n "$SRV_PID" ] || return 1
-	# Ready when the apex SOA and one challenge name are answered.
-	_ready() { dig @127.0.0.1 -p "$PORT" +time=1 +tries=1 +short TXT "$(bench_name 1).$ZONE" | grep -q .; }
+	# Ready when the last challenge name is answered with its value (dig +short prints its own errors on stdout,
+	# so any output is not enough).
+	_ready() { dig @127.0.0.1 -p "$PORT" +time=1 +tries=1 +short TXT "$(bench_name "$NAMES").$ZONE" | grep -q "$BENCH_VALUE"; }
 	wait_for 30 _ready && pid_alive "$SRV_PID" || { echo "# $1 does not answer on port $PORT" >&2; return 1; }
 }
 stop_server() {
@@ -109,4 +110,4 @@ awk -v a="$Q_acme_dnsd" -v k="$Q_knot" -v n="$Q_nsd" -v ca="$C_acme_dnsd" -v ck=
 	printf "qps ratio        acme-dnsd/Knot %.2f   acme-dnsd/NSD %.2f   (above 1: acme-dnsd answers more)\n", a / k, a / n
 	printf "CPU/query ratio  acme-dnsd/Knot %.2f   acme-dnsd/NSD %.2f   (below 1: acme-dnsd spends less)\n", ca / ck, ca / cn
 }'
-finish >/dev/null
+exit 0

@@ -136,3 +136,51 @@ EOF
 	SRV_PID=$!
 	track_pid "$SRV_PID"
 }
+
+# bench_tool NAME: compiles bench/tools/NAME.c (libcurl, pthreads) into $T; sets TOOL.
+bench_tool() {
+	TOOL=$T/$1
+	[ -x "$TOOL" ] && return 0
+	# shellcheck disable=SC2046
+	${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -pthread -o "$TOOL" "$REPO/bench/tools/$1.c" \
+		$(pkg-config --cflags --libs libcurl)
+}
+
+# bench_start_pdns DIR PORT API_PORT KEY [SETTING=VALUE...]: PowerDNS Authoritative with the gsqlite3 backend (a
+# new database in DIR/pdns), its HTTP API on 127.0.0.1:API_PORT with KEY, in the foreground; extra settings are
+# appended to its configuration. Sets SRV_PID.
+bench_start_pdns() {
+	local dir=$1 port=$2 api=$3 key=$4 p=$1/pdns s
+	shift 4
+	mkdir -p "$p"
+	rm -f "$p/pdns.sqlite3"*
+	sqlite3 "$p/pdns.sqlite3" </usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql || return 1
+	{
+		cat <<EOC
+launch=gsqlite3
+gsqlite3-database=$p/pdns.sqlite3
+# WAL and synchronous=FULL: the durability acme-dnsd's store has (both are the defaults here, written out)
+gsqlite3-pragma-journal-mode=WAL
+gsqlite3-pragma-synchronous=2
+local-address=127.0.0.1
+local-port=$port
+socket-dir=$p
+daemon=no
+guardian=no
+disable-syslog=yes
+loglevel=4
+# else it sends a DNS query off the machine at start
+security-poll-suffix=
+api=yes
+api-key=$key
+webserver=yes
+webserver-address=127.0.0.1
+webserver-port=$api
+webserver-allow-from=127.0.0.0/8
+EOC
+		for s in "$@"; do echo "$s"; done
+	} >"$p/pdns.conf"
+	pdns_server --config-dir="$p" >>"$p/pdns.log" 2>&1 &
+	SRV_PID=$!
+	track_pid "$SRV_PID"
+}
