@@ -145,11 +145,12 @@ static void test_argv_and_environment(void **state)
 	struct solver_record recs[] = { R1, R2 };
 	assert_int_equal(solver_present(s, recs, 2, err, sizeof err), 0);
 	assert_int_equal(solver_cleanup(s, recs, 1, err, sizeof err), 0);
+	/* The engine hands records over by zone, then name: R2 (zone unknown) before R1. */
 	assert_string_equal(slurp("calls"),
-			    "3|present|abc.auth.example.test.|" V1 "|present|abc.auth.example.test.|" V1
-			    "|example.test|auth.example.test.|from-parent|unset|stdin:eof|fd:closed\n"
 			    "3|present|_acme-challenge.example.test.|" V2 "|present|_acme-challenge.example.test.|" V2
 			    "|example.test||from-parent|unset|stdin:eof|fd:closed\n"
+			    "3|present|abc.auth.example.test.|" V1 "|present|abc.auth.example.test.|" V1
+			    "|example.test|auth.example.test.|from-parent|unset|stdin:eof|fd:closed\n"
 			    "3|cleanup|abc.auth.example.test.|" V1 "|cleanup|abc.auth.example.test.|" V1
 			    "|example.test|auth.example.test.|from-parent|unset|stdin:eof|fd:closed\n");
 	unsetenv("ACME_DNS_VALUE");
@@ -269,7 +270,7 @@ static void test_cleanup_goes_on(void **state)
 	struct solver_record recs[] = { R1, R2 };
 	assert_int_equal(solver_cleanup(s, recs, 2, err, sizeof err), -1);
 	assert_non_null(strstr(err, "no such value"));
-	assert_string_equal(slurp("cleanups"), "cleanup " V1 "\ncleanup " V2 "\n");
+	assert_string_equal(slurp("cleanups"), "cleanup " V2 "\ncleanup " V1 "\n");   /* zone, then name */
 	solver_free(s);
 }
 
