@@ -111,19 +111,28 @@ static int daemon_load_store(struct daemon *d)
 	return 0;
 }
 
-/* A key given a zone we do not serve, or a subdomain no account has, is most likely a typo: say so. */
-static void update_keys_check(const struct daemon *d)
+/* A key given a zone we do not serve is most likely a typo: say so (at start and with -t). */
+static void update_zones_check(const struct config *cfg, const struct zonedb *db)
 {
-	const struct config *cfg = d->cfg;
 	for (size_t i = 0; i < cfg->n_keys; i++) {
 		const struct config_key *k = &cfg->keys[i];
 		for (size_t j = 0; j < k->n_zones; j++) {
 			uint8_t w[WIRE_NAME_MAX];
 			size_t n = wire_name_from_str(k->zones[j], w);
-			const struct zone *z = n ? zonedb_find(d->src.db, w, n) : NULL;
+			const struct zone *z = n ? zonedb_find(db, w, n) : NULL;
 			if (!z || zone_origin_len(z) != n)
 				log_warn("update key %s: zone %s is not served", k->name, k->zones[j]);
 		}
+	}
+}
+
+/* The same for subdomains no account has (yet: the key works for them once the account exists). */
+static void update_keys_check(const struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	update_zones_check(cfg, d->src.db);
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		const struct config_key *k = &cfg->keys[i];
 		rcu_read_lock();
 		for (size_t j = 0; j < k->n_subdomains; j++)
 			if (!txt_table_lookup(d->txt, (const uint8_t *)k->subdomains[j], strlen(k->subdomains[j])))
@@ -284,6 +293,8 @@ static int check_only(struct config *cfg)
 {
 	struct zonedb *db = zonedb_load(cfg, NULL);
 	int ok = db != NULL && zonedb_errors(db) == 0;
+	if (db)
+		update_zones_check(cfg, db);      /* a warning only: the key still works in its other zones */
 	zonedb_free(db);
 	printf("%s: configuration %s\n", cfg->path, ok ? "ok" : "has errors");
 	return ok ? 0 : 1;
