@@ -239,6 +239,33 @@ update delete _acme-challenge.tcp.example.test TXT
 EOF
 check "nsupdate -v deletes the RRset: the name is gone" "0|NXDOMAIN" "$RC|$(status_of TXT _acme-challenge.tcp.example.test)" "$OUT"
 
+# ---- writers at once: UPDATEs over UDP and TCP from several processes, and the HTTP API ----
+pids=()
+for i in 1 2 3 4 5 6; do
+	v=$(new_txt)
+	printf '%s\n' "$v" >"$T/par.$i.value"
+	opt=()
+	[ $((i % 2)) -eq 0 ] && opt=(-v)
+	printf 'server 127.0.0.1 %s\nzone example.test\nupdate add _acme-challenge.p%s.example.test 60 TXT "%s"\nsend\n' \
+		"$DNS_PORT" "$i" "$v" >"$T/par.$i.nsu"
+	timeout 30 nsupdate -t 10 "${opt[@]}" "${LEGO[@]}" "$T/par.$i.nsu" >"$T/par.$i.out" 2>&1 &
+	pids+=($!)
+	track_pid $!
+done
+for i in 1 2 3 4 5 6; do
+	update "$REG_USER" "$REG_KEY" "$REG_SUB" "$(new_txt)" >/dev/null
+done
+LAST=$(new_txt)
+update "$REG_USER" "$REG_KEY" "$REG_SUB" "$LAST"
+bad=""
+for i in 1 2 3 4 5 6; do
+	wait "${pids[$((i - 1))]}" || bad="$bad nsupdate#$i($(cat "$T/par.$i.out"))"
+	untrack_pid "${pids[$((i - 1))]}"
+	[ "$(txt "_acme-challenge.p$i.example.test")" = "$(cat "$T/par.$i.value") " ] || bad="$bad value#$i"
+done
+check "six parallel nsupdates (UDP and TCP) beside API updates all land" "" "$bad"
+check_match "the account keeps the newest values (values_kept 2), the last API update among them" "$LAST" "$(txt "$ACCT")"
+
 # ---- the log ----
 n=$(grep -c ' update: key ' "$ADNS_LOG")
 check_match "one log line per UPDATE (at least 20 since the restart)" "^([2-9][0-9]|[1-9][0-9]{2,})$" "$n"
