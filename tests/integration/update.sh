@@ -23,6 +23,8 @@ S256=$(openssl rand -base64 32 | tr -d "\n")
 S512=$(openssl rand -base64 64 | tr -d "\n")
 SMD5=$(openssl rand -base64 16 | tr -d "\n")
 S384=$(openssl rand -base64 48 | tr -d "\n")
+S224=$(openssl rand -base64 28 | tr -d "\n")
+SSHA1=$(openssl rand -base64 20 | tr -d "\n")
 WRONG=$(openssl rand -base64 32 | tr -d "\n")
 printf '%s\n' "$S256" >"$T/lego-key.secret"
 chmod 600 "$T/lego-key.secret"
@@ -47,6 +49,8 @@ update:
     - name: narrow-key
       secret: "$S256"
       zones: [other.test]
+    - {name: knot224-key, algorithm: hmac-sha224, secret: "$S224"}
+    - {name: sha1-key, algorithm: HMAC-SHA1, secret: "$SSHA1"}
   fudge: 300
 EOF
 start_acmednsd "$CFG" || exit 1
@@ -133,6 +137,17 @@ zone example.test.
 update add _acme-challenge.sha384.example.test. 60 TXT "$V1"
 EOF
 check "knsupdate with an hmac-sha384 key" "0|$V1 " "$RC|$(txt _acme-challenge.sha384.example.test)" "$OUT"
+
+knsu add224 -y "hmac-sha224:knot224-key:$S224" <<EOF
+zone example.test.
+update add _acme-challenge.sha224.example.test. 60 TXT "$V2"
+EOF
+check "knsupdate with an hmac-sha224 key" "0|$V2 " "$RC|$(txt _acme-challenge.sha224.example.test)" "$OUT"
+nsu sha1ok -y "hmac-sha1:sha1-key:$SSHA1" <<EOF
+zone example.test
+update add _acme-challenge.sha1.example.test 60 TXT "$V2"
+EOF
+check "nsupdate with an hmac-sha1 key" "0|$V2 " "$RC|$(txt _acme-challenge.sha1.example.test)" "$OUT"
 
 # ---- TSIG errors ----
 nsu wrong -y "hmac-sha256:lego-key:$WRONG" <<EOF
@@ -270,7 +285,7 @@ check_match "the account keeps the newest values (values_kept 2), the last API u
 n=$(grep -c ' update: key ' "$ADNS_LOG")
 check_match "one log line per UPDATE (at least 20 since the restart)" "^([2-9][0-9]|[1-9][0-9]{2,})$" "$n"
 leaked=""
-for s in "$S256" "$S512" "$SMD5" "$S384" "$WRONG"; do
+for s in "$S256" "$S512" "$SMD5" "$S384" "$S224" "$SSHA1" "$WRONG"; do
 	grep -qF -- "$s" "$ADNS_LOG" && leaked="$leaked $s"
 done
 check "no secret in the log" "" "$leaked"
