@@ -271,6 +271,28 @@ static const struct txt_set *challenge_name(const struct answer_env *env, const 
 	return txt_table_lookup(env->txt, s + 1, s[0]);
 }
 
+/* Below the last name the zone file holds, names written by UPDATE (and the names above them, held as empty
+ * sets) take over: walks from level i (the first name the zone lacks) down to the query name. Returns false
+ * when level i is not there either, so the wildcard rules apply; otherwise out is the answer. */
+static bool dynamic_lookup(const struct answer_env *env, const uint8_t *lname, size_t len, const uint8_t *offs,
+			   int i, struct lookup *out)
+{
+	if (!env->names)
+		return false;
+	for (int j = i; j >= 0; j--) {
+		const struct txt_set *t = txt_table_name_lookup(env->names, lname + offs[j], len - offs[j]);
+		if (!t) {
+			if (j == i)
+				return false;
+			out->kind = LK_NX;                  /* no zone file wildcard can sit below a dynamic name */
+			return true;
+		}
+		out->txt = t;
+	}
+	out->kind = LK_TXT;
+	return true;
+}
+
 /* Finds lname in z, walking down from the apex so delegations and the closest encloser are seen (RFC 4592). */
 static void zone_lookup(const struct answer_env *env, const struct zone *z, const uint8_t *lname, uint16_t qtype,
 			struct lookup *out)
@@ -295,6 +317,8 @@ static void zone_lookup(const struct answer_env *env, const struct zone *z, cons
 			out->txt = t;
 			return;
 		}
+		if (!next && dynamic_lookup(env, lname, len, offs, i, out))
+			return;
 		if (!next) {
 			uint8_t wild[WIRE_NAME_MAX + 2] = { 1, '*' };
 			size_t celen = len - (size_t)(ce - lname);

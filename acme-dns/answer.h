@@ -14,6 +14,7 @@
 struct answer_env {
 	const struct zonedb *db;      /* read inside an RCU read section */
 	struct txt_table *txt;
+	struct txt_table *names;      /* _acme-challenge names written by UPDATE, in any zone; NULL = none */
 	uint32_t challenge_ttl;
 	uint32_t max_value_age;       /* 0 = serve every kept value */
 	int64_t now;                  /* unix seconds, for max_value_age */

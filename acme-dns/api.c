@@ -3,6 +3,7 @@
 #include "api_validate.h"
 #include "log.h"
 #include "password.h"
+#include "publish.h"
 
 #include <sys/queue.h>
 
@@ -518,29 +519,6 @@ static size_t values_kept(const struct config *cfg)
 	return cfg->values_kept < CONFIG_MAX_VALUES ? cfg->values_kept : CONFIG_MAX_VALUES;
 }
 
-/* Reads the subdomain's newest values back from the store and publishes exactly those. */
-static int publish(struct api *api, const char *sub)
-{
-	struct store_value vals[CONFIG_MAX_VALUES];
-	struct txt_item items[CONFIG_MAX_VALUES];
-	int n = store_values_get(api->store, sub, vals, values_kept(api->cfg));
-	if (n < 0)
-		return -1;
-	size_t m = 0;
-	for (int i = 0; i < n; i++) {
-		bool dup = false;   /* a client retrying sends one value twice: an RRset holds it once */
-		for (size_t j = 0; j < m && !dup; j++)
-			dup = strcmp(items[j].value, vals[i].value) == 0;
-		if (!dup)
-			items[m++] = (struct txt_item){ .value = vals[i].value, .created = vals[i].created };
-	}
-	if (txt_table_set(api->txt, sub, items, m) < 0) {
-		log_error("api: subdomain %s: cannot publish its values", sub);
-		return -1;
-	}
-	return 0;
-}
-
 /* Stores (or removes) the value durably, then republishes, all under the write lock: the DNS answers
  * with the new set before the client hears 200. Returns the number removed / 0 added, or -1. */
 static int value_apply(struct api *api, const char *sub, const char *txt, bool remove)
@@ -548,7 +526,7 @@ static int value_apply(struct api *api, const char *sub, const char *txt, bool r
 	pthread_mutex_lock(api->write_lock);
 	int rc = remove ? store_value_remove(api->store, sub, txt) : store_value_add(api->store, sub, txt, time(NULL), NULL);
 	if (rc > 0 || (rc == 0 && !remove))
-		rc = publish(api, sub) < 0 ? -1 : rc;
+		rc = publish_subdomain(api->store, api->txt, api->cfg->values_kept, sub) < 0 ? -1 : rc;
 	pthread_mutex_unlock(api->write_lock);
 	return rc;
 }

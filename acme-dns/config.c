@@ -2,7 +2,10 @@
 #include "config.h"
 
 #include "log.h"
+#include "tsig.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <yaml.h>
 
 #include <arpa/inet.h>
@@ -641,6 +644,254 @@ static int h_proxies(struct cfg_ctx *c, const struct key_spec *k, const struct i
 	return n < 0 ? -1 : 0;
 }
 
+/* ---------- update (RFC 2136 with TSIG) ---------- */
+
+/* A TSIG key name: labels of letters, digits, '-' and '_', 1..63 bytes each, 253 in all (after normalizing). */
+static bool keyname_valid(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (s[i] == '.' || s[i] == '\0') {
+			if (label == 0 || label > 63)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-' || s[i] == '_') {
+			label++;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+static int h_key_name(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	const char *s = scalar(c, it);
+	if (!s)
+		return -1;
+	char *n = name_normalize(s);
+	if (n && !keyname_valid(n)) {
+		free(n);
+		return cfg_fail(c, node_line(it->node), it->key, "\"%.80s\" is not a valid key name", s);
+	}
+	return set_string(c, it, field(base, k), n);
+}
+
+static int h_key_algorithm(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	const char *s = scalar(c, it);
+	if (!s)
+		return -1;
+	int alg = tsig_alg_parse(s);
+	if (alg < 0)
+		return cfg_fail(c, node_line(it->node), it->key,
+				"\"%.40s\" is not hmac-sha256, hmac-sha224, hmac-sha384, hmac-sha512, hmac-sha1 or hmac-md5", s);
+	*(int *)field(base, k) = alg;
+	return 0;
+}
+
+/* Strict RFC 4648 base64 (the alphabet with '+' and '/', padded): what tsig-keygen and dnssec-keygen write.
+ * Returns the decoded length, or -1. out holds at least len / 4 * 3 bytes. */
+static long base64_decode(const char *s, size_t len, uint8_t *out)
+{
+	size_t pad = 0;
+	if (len == 0 || len % 4 != 0)
+		return -1;
+	while (pad < 2 && s[len - 1 - pad] == '=')
+		pad++;
+	for (size_t i = 0; i < len - pad; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
+			return -1;
+	int n = EVP_DecodeBlock(out, (const unsigned char *)s, (int)len);
+	return n < 0 ? -1 : (long)n - (long)pad;
+}
+
+/* Decodes a secret into the key; line and key name the place for messages. */
+static int key_secret_set(struct cfg_ctx *c, size_t line, const char *key, struct config_key *ck, const char *b64,
+			  size_t len)
+{
+	if (ck->secret)
+		return cfg_fail(c, line, key, "give secret or secret_file, not both");
+	if (len > TSIG_SECRET_MAX * 2)
+		return cfg_fail(c, line, key, "the secret is longer than %d bytes", TSIG_SECRET_MAX);
+	uint8_t *buf = malloc(len / 4 * 3 + 3);
+	if (!buf)
+		return cfg_fail(c, line, key, "out of memory");
+	long n = base64_decode(b64, len, buf);
+	if (n <= 0 || n > TSIG_SECRET_MAX) {
+		OPENSSL_cleanse(buf, len / 4 * 3 + 3);
+		free(buf);
+		return cfg_fail(c, line, key, "not a base64 secret (RFC 4648 with padding, 1 to %d bytes)",
+				TSIG_SECRET_MAX);
+	}
+	ck->secret = buf;
+	ck->secret_len = (size_t)n;
+	return 0;
+}
+
+static int h_key_secret(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	const char *s = scalar(c, it);
+	if (!s)
+		return -1;
+	return key_secret_set(c, node_line(it->node), it->key, base, s, strlen(s));
+}
+
+/* Reads a small file whole into buf (cap bytes, NUL-terminated). Returns its length, or -1 with errno set. */
+static ssize_t read_small_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	size_t len = 0;
+	ssize_t n = 1;
+	while (n > 0 && len < cap - 1) {
+		n = read(fd, buf + len, cap - 1 - len);
+		len += n > 0 ? (size_t)n : 0;
+		if (n < 0 && errno == EINTR)
+			n = 1;
+	}
+	int err = errno;
+	close(fd);
+	buf[len] = '\0';
+	if (n < 0 || len == cap - 1) {
+		errno = n < 0 ? err : EFBIG;
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* The file holds the base64 secret alone; surrounding white space (a final newline) is allowed. */
+static int h_key_secret_file(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	const char *s = scalar(c, it);
+	if (!s)
+		return -1;
+	if (((struct config_key *)base)->secret)
+		return cfg_fail(c, node_line(it->node), it->key, "give secret or secret_file, not both");
+	char *path = path_resolve(c, s);
+	if (!path)
+		return cfg_fail(c, node_line(it->node), it->key, "out of memory");
+	char buf[TSIG_SECRET_MAX * 2 + 64];
+	ssize_t n = read_small_file(path, buf, sizeof(buf));
+	int err = errno;
+	int rc;
+	if (n < 0) {
+		rc = cfg_fail(c, node_line(it->node), it->key, "cannot read %s: %s", path,
+			      err == EFBIG ? "too large for a secret" : strerror(err));
+	} else {
+		size_t a = 0, b = (size_t)n;
+		while (a < b && isspace((unsigned char)buf[a]))
+			a++;
+		while (b > a && isspace((unsigned char)buf[b - 1]))
+			b--;
+		rc = key_secret_set(c, node_line(it->node), it->key, base, buf + a, b - a);
+	}
+	OPENSSL_cleanse(buf, sizeof(buf));
+	free(path);
+	return rc;
+}
+
+/* A list of names; each entry is checked by valid and stored lower case without a trailing dot. */
+static int name_list(struct cfg_ctx *c, const struct item *it, size_t max, bool (*valid)(const char *),
+		     const char *what, char ***out, size_t *nout)
+{
+	long n = seq_length(c, it, 0, max);
+	if (n < 0)
+		return -1;
+	*out = calloc((size_t)n + 1, sizeof(char *));
+	if (!*out)
+		return cfg_fail(c, it->key_line, it->key, "out of memory");
+	for (long i = 0; i < n; i++) {
+		char key[200];
+		snprintf(key, sizeof(key), "%s[%ld]", it->key, i);
+		struct item e = { seq_item(c, it, (size_t)i), key, 0 };
+		const char *s = scalar(c, &e);
+		if (!s)
+			return -1;
+		char *v = name_normalize(s);
+		if (!v)
+			return cfg_fail(c, node_line(e.node), key, "out of memory");
+		(*out)[(*nout)++] = v;
+		if (!valid(v))
+			return cfg_fail(c, node_line(e.node), key, "\"%.80s\" is not %s", s, what);
+	}
+	return 0;
+}
+
+/* An acme-dns account subdomain is one label (a UUID when /register made it). */
+static bool subdomain_valid(const char *s)
+{
+	return !strchr(s, '.') && keyname_valid(s);
+}
+
+static int h_key_subdomains(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	struct config_key *ck = base;
+	return name_list(c, it, CONFIG_MAX_KEY_SUBS, subdomain_valid, "a subdomain label", &ck->subdomains,
+			 &ck->n_subdomains);
+}
+
+static int h_key_zones(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	struct config_key *ck = base;
+	ck->all_zones = false;
+	return name_list(c, it, CONFIG_MAX_KEY_ZONES, hostname_valid, "a zone name", &ck->zones, &ck->n_zones);
+}
+
+#define KOFF(f) offsetof(struct config_key, f)
+static const struct key_spec key_specs[] = {
+	{ .name = "name", .parse = h_key_name, .off = KOFF(name), .required = true },
+	{ .name = "algorithm", .parse = h_key_algorithm, .off = KOFF(algorithm) },
+	{ .name = "secret", .parse = h_key_secret },
+	{ .name = "secret_file", .parse = h_key_secret_file },
+	{ .name = "subdomains", .parse = h_key_subdomains },
+	{ .name = "zones", .parse = h_key_zones },
+	{ .name = NULL },
+};
+
+static int key_entry(struct cfg_ctx *c, const struct item *it, struct config_key *keys, size_t i)
+{
+	struct config_key *ck = &keys[i];
+	ck->line = node_line(it->node);
+	ck->algorithm = TSIG_HMAC_SHA256;
+	ck->all_zones = true;
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_fail(c, ck->line, it->key, "expected a mapping (name, algorithm, secret...), found %s",
+				node_kind(it->node));
+	if (parse_mapping(c, it->node, key_specs, it->key, ck->line, ck) < 0)
+		return -1;
+	if (!ck->secret)
+		return cfg_fail(c, ck->line, it->key, "secret or secret_file is required");
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(keys[j].name, ck->name) == 0)
+			return cfg_fail(c, ck->line, it->key, "key name \"%s\" is already used by update.keys[%zu]", ck->name,
+					j);
+	return 0;
+}
+
+static int h_update_keys(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	struct config *cfg = base;
+	long n = seq_length(c, it, 0, CONFIG_MAX_KEYS);
+	if (n < 0)
+		return -1;
+	cfg->keys = calloc((size_t)n + 1, sizeof(*cfg->keys));
+	if (!cfg->keys)
+		return cfg_fail(c, it->key_line, it->key, "out of memory");
+	for (long i = 0; i < n; i++) {
+		char key[64];
+		snprintf(key, sizeof(key), "%s[%ld]", it->key, i);
+		struct item e = { seq_item(c, it, (size_t)i), key, 0 };
+		cfg->n_keys = (size_t)i + 1;       /* so config_free sees what this entry allocated */
+		if (key_entry(c, &e, cfg->keys, (size_t)i) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* ---------- log ---------- */
 
 static int h_log_level(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
@@ -717,6 +968,12 @@ static const struct key_spec store_specs[] = {
 	{ .name = NULL },
 };
 
+static const struct key_spec update_specs[] = {
+	KEY("keys", h_update_keys, keys),
+	NUM("fudge", h_duration, update_fudge, 1, 3600),
+	{ .name = NULL },
+};
+
 static const struct key_spec log_specs[] = {
 	KEY("level", h_log_level, log_level),
 	KEY("format", h_log_format, log_json),
@@ -727,6 +984,7 @@ static const struct key_spec root_specs[] = {
 	SECTION("dns", dns_specs, true),
 	SECTION("api", api_specs, false),
 	SECTION("store", store_specs, true),
+	SECTION("update", update_specs, false),
 	SECTION("log", log_specs, false),
 	KEY("user", h_string, user),
 	{ .name = NULL },
@@ -750,6 +1008,7 @@ static int config_defaults(struct config *cfg)
 	cfg->max_connections = 512;
 	cfg->api_timeout = 10;
 	cfg->values_kept = 2;
+	cfg->update_fudge = 300;
 	cfg->log_level = LOG_LVL_INFO;
 	cfg->proxy_header = strdup("X-Forwarded-For");
 	return cfg->proxy_header ? 0 : -1;
@@ -897,10 +1156,27 @@ struct config *config_load(const char *path, char *errbuf, size_t errlen)
 	return cfg;
 }
 
+static void key_free(struct config_key *k)
+{
+	if (k->secret)
+		OPENSSL_cleanse(k->secret, k->secret_len);
+	free(k->secret);
+	free(k->name);
+	for (size_t i = 0; i < k->n_subdomains; i++)
+		free(k->subdomains[i]);
+	free(k->subdomains);
+	for (size_t i = 0; i < k->n_zones; i++)
+		free(k->zones[i]);
+	free(k->zones);
+}
+
 void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
+	for (size_t i = 0; i < cfg->n_keys; i++)
+		key_free(&cfg->keys[i]);
+	free(cfg->keys);
 	char **strings[] = { &cfg->path,    &cfg->zone,     &cfg->ns_name,	   &cfg->admin,	     &cfg->zones_dir,
 			     &cfg->tls_cert, &cfg->tls_key, &cfg->proxy_header, &cfg->store_path, &cfg->user };
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)

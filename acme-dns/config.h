@@ -11,12 +11,29 @@
 #define CONFIG_MAX_PROXIES  32
 #define CONFIG_MAX_NS_ADDRS 16
 #define CONFIG_MAX_VALUES   16
+#define CONFIG_MAX_KEYS     64    /* update.keys */
+#define CONFIG_MAX_KEY_SUBS 256   /* update.keys[].subdomains */
+#define CONFIG_MAX_KEY_ZONES 64   /* update.keys[].zones */
 
 struct config_listen {
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 	bool udp, tcp;            /* which protocols to serve on this address */
 	char text[80];            /* as written in the file, for logs */
+};
+
+/* update.keys[]: a TSIG key and what it may change with RFC 2136 UPDATE. */
+struct config_key {
+	char *name;               /* lower case, no trailing dot */
+	size_t line;              /* of the entry, for messages */
+	int algorithm;            /* enum tsig_alg (default HMAC-SHA256) */
+	uint8_t *secret;          /* the decoded secret; wiped when freed */
+	size_t secret_len;
+	char **subdomains;        /* account subdomains under dns.zone it may write, lower case */
+	size_t n_subdomains;
+	bool all_zones;           /* no zones: key given: _acme-challenge names in every zone served */
+	char **zones;             /* else only in these, lower case without the trailing dot */
+	size_t n_zones;
 };
 
 struct config {
@@ -60,6 +77,11 @@ struct config {
 	char *store_path;         /* SQLite file path, or a postgres:// URL */
 	uint32_t values_kept;     /* TXT values per subdomain, 1..16 (default 2) */
 	uint32_t max_value_age;   /* seconds after which a value stops being served; 0 = never */
+
+	/* update: */
+	struct config_key *keys;  /* n_keys entries, names unique */
+	size_t n_keys;
+	uint32_t update_fudge;    /* most clock skew a signed UPDATE may have, seconds (default 300) */
 
 	/* log: */
 	int log_level;            /* enum log_level */

@@ -4,12 +4,20 @@
 
 #include "answer.h"
 #include "config.h"
+#include "store.h"
+#include "update.h"
+
+#include <pthread.h>
+#include <sys/socket.h>
 
 /* What the listeners answer from; db is an RCU-protected pointer the main thread swaps on reload. */
 struct dns_source {
 	const struct config *cfg;
 	struct zonedb *db;          /* read with rcu_dereference */
 	struct txt_table *txt;
+	struct txt_table *names;    /* _acme-challenge names written by UPDATE */
+	struct store *store;        /* where UPDATE writes */
+	pthread_mutex_t *write_lock;/* shared with the HTTP API */
 };
 
 struct dns_udp;
@@ -31,5 +39,9 @@ void dns_tcp_stop(struct dns_tcp *t);
 
 /* Fills env for one batch of queries from src; the caller holds rcu_read_lock(). */
 void dns_source_env(struct dns_source *src, struct answer_env *env);
+/* Answers one message from peer: an UPDATE goes to update_handle, anything else to answer_query with env.
+ * Returns the answer's length in out, or 0 for no answer. The caller holds rcu_read_lock(). */
+size_t dns_source_answer(struct dns_source *src, const struct answer_env *env, const uint8_t *msg, size_t len,
+			 uint8_t *out, size_t outcap, bool tcp, const struct sockaddr *peer);
 
 #endif

@@ -31,6 +31,7 @@ struct dns_tcp {
 
 struct tcp_conn {
 	struct dns_tcp *t;
+	struct sockaddr_storage peer;
 	unsigned queries;
 	bool closing;                 /* close once the output is flushed */
 	struct bufferevent *bev;
@@ -66,7 +67,8 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct answer_env env;
 		rcu_read_lock();
 		dns_source_env(t->src, &env);
-		size_t alen = answer_query(&env, t->in, len, t->out + 2, ANSWER_TCP_MAX, true);
+		size_t alen = dns_source_answer(t->src, &env, t->in, len, t->out + 2, ANSWER_TCP_MAX, true,
+						(const struct sockaddr *)&c->peer);
 		rcu_read_unlock();
 		if (alen == 0 || len == 0) {
 			c->closing = true;    /* a response or garbage: nothing to answer, hang up */
@@ -110,6 +112,8 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	}
 	c->t = t;
 	c->bev = bev;
+	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
+		memcpy(&c->peer, sa, (size_t)salen);
 	c->next = t->conns;
 	if (t->conns)
 		t->conns->prev = c;

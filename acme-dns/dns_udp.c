@@ -2,6 +2,7 @@
 #include "dns.h"
 
 #include "log.h"
+#include "netaddr.h"
 
 #include <urcu.h>
 
@@ -38,10 +39,25 @@ void dns_source_env(struct dns_source *src, struct answer_env *env)
 	const struct config *cfg = src->cfg;
 	env->db = rcu_dereference(src->db);
 	env->txt = src->txt;
+	env->names = src->names;
 	env->challenge_ttl = cfg->challenge_ttl;
 	env->max_value_age = cfg->max_value_age;
 	env->now = (int64_t)time(NULL);
 	env->edns_max_payload = cfg->edns_max_payload;
+}
+
+size_t dns_source_answer(struct dns_source *src, const struct answer_env *env, const uint8_t *msg, size_t len,
+			 uint8_t *out, size_t outcap, bool tcp, const struct sockaddr *peer)
+{
+	if (!update_is_update(msg, len))
+		return answer_query(env, msg, len, out, outcap, tcp);
+	char client[INET6_ADDRSTRLEN] = "?";
+	if (peer)
+		netaddr_format_ip(peer, client, sizeof(client));
+	struct update_env uenv = { .cfg = src->cfg, .db = env->db, .accounts = src->txt, .names = src->names,
+				   .store = src->store, .write_lock = src->write_lock, .now = (int64_t)time(NULL),
+				   .client = client };
+	return update_handle(&uenv, msg, len, out, outcap);
 }
 
 static int udp_socket(const struct config_listen *l, char *errbuf, size_t errlen)
@@ -105,7 +121,8 @@ static unsigned udp_answer_batch(struct dns_source *src, struct mmsghdr *in, uns
 	rcu_read_lock();
 	dns_source_env(src, &env);
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = answer_query(&env, in[i].msg_hdr.msg_iov->iov_base, in[i].msg_len, obuf[k], UDP_BUF, false);
+		size_t len = dns_source_answer(src, &env, in[i].msg_hdr.msg_iov->iov_base, in[i].msg_len, obuf[k], UDP_BUF,
+					       false, in[i].msg_hdr.msg_name);
 		if (len == 0)
 			continue;
 		oiov[k].iov_base = obuf[k];

@@ -4,7 +4,9 @@
 #include "dns.h"
 #include "log.h"
 #include "store.h"
+#include "tsig.h"
 #include "txt_table.h"
+#include "wire.h"
 #include "zonedb.h"
 
 #include <event2/event.h>
@@ -25,6 +27,7 @@ struct daemon {
 	struct config *cfg;
 	struct store *store;
 	struct txt_table *txt;
+	struct txt_table *names;
 	struct dns_source src;
 	struct dns_udp *udp;
 	struct dns_tcp *tcp;
@@ -42,13 +45,22 @@ static void usage(FILE *f)
 		   "  -h, --help               this text\n");
 }
 
-/* Values of one subdomain arrive newest first and together; publish each group when it ends. */
+/* Values of one subdomain (or name) arrive newest first and together; publish each group when it ends. */
 struct load_ctx {
 	struct txt_table *txt;
-	char sub[STORE_NAME_MAX];
+	bool names;                       /* whole names (UPDATE), not subdomains */
+	char sub[STORE_DNAME_MAX];
 	struct store_value vals[16];
 	size_t n, kept, accounts, values;
 };
+
+static int load_publish(struct load_ctx *l, const struct txt_item *items)
+{
+	if (!l->names)
+		return txt_table_set(l->txt, l->sub, items, l->n);
+	uint8_t wire[WIRE_NAME_MAX];
+	return wire_name_from_str(l->sub, wire) ? txt_table_name_set(l->txt, wire, items, l->n) : -1;
+}
 
 static void load_flush(struct load_ctx *l)
 {
@@ -57,8 +69,8 @@ static void load_flush(struct load_ctx *l)
 		items[i].value = l->vals[i].value;
 		items[i].created = l->vals[i].created;
 	}
-	if (l->n && txt_table_set(l->txt, l->sub, items, l->n) < 0)
-		log_warn("store: subdomain %s: cannot serve its values", l->sub);
+	if (l->n && load_publish(l, items) < 0)
+		log_warn("store: %s %s: cannot serve its values", l->names ? "name" : "subdomain", l->sub);
 	l->values += l->n;
 	l->n = 0;
 }
@@ -90,8 +102,45 @@ static int daemon_load_store(struct daemon *d)
 	if (store_load(d->store, load_account, load_value, &l) < 0)
 		return -1;
 	load_flush(&l);
-	log_info("store %s: %zu accounts, %zu values loaded", d->cfg->store_path, l.accounts, l.values);
+	struct load_ctx ln = { .txt = d->names, .names = true, .kept = d->cfg->values_kept };
+	if (store_load_names(d->store, load_value, &ln) < 0)
+		return -1;
+	load_flush(&ln);
+	log_info("store %s: %zu accounts, %zu values, %zu values at _acme-challenge names loaded", d->cfg->store_path,
+		 l.accounts, l.values, ln.values);
 	return 0;
+}
+
+/* A key given a zone we do not serve is most likely a typo: say so (at start and with -t). */
+static void update_zones_check(const struct config *cfg, const struct zonedb *db)
+{
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		const struct config_key *k = &cfg->keys[i];
+		for (size_t j = 0; j < k->n_zones; j++) {
+			uint8_t w[WIRE_NAME_MAX];
+			size_t n = wire_name_from_str(k->zones[j], w);
+			const struct zone *z = n ? zonedb_find(db, w, n) : NULL;
+			if (!z || zone_origin_len(z) != n)
+				log_warn("update key %s: zone %s is not served", k->name, k->zones[j]);
+		}
+	}
+}
+
+/* The same for subdomains no account has (yet: the key works for them once the account exists). */
+static void update_keys_check(const struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	update_zones_check(cfg, d->src.db);
+	for (size_t i = 0; i < cfg->n_keys; i++) {
+		const struct config_key *k = &cfg->keys[i];
+		rcu_read_lock();
+		for (size_t j = 0; j < k->n_subdomains; j++)
+			if (!txt_table_lookup(d->txt, (const uint8_t *)k->subdomains[j], strlen(k->subdomains[j])))
+				log_warn("update key %s: subdomain %s has no account (yet)", k->name, k->subdomains[j]);
+		rcu_read_unlock();
+		log_info("update key %s (%s): %s, %zu account subdomains", k->name, tsig_alg_text(k->algorithm),
+			 k->all_zones ? "every zone" : "listed zones", k->n_subdomains);
+	}
 }
 
 /* The SQLite file and its WAL companions were opened as root; the user we become must own them. */
@@ -220,6 +269,7 @@ static void daemon_close(struct daemon *d)
 		event_base_free(d->base);
 	rcu_barrier();                  /* run pending frees of replaced value sets */
 	txt_table_free(d->txt);
+	txt_table_free(d->names);
 	zonedb_free(d->src.db);
 	store_close(d->store);
 	config_free(d->cfg);
@@ -243,6 +293,8 @@ static int check_only(struct config *cfg)
 {
 	struct zonedb *db = zonedb_load(cfg, NULL);
 	int ok = db != NULL && zonedb_errors(db) == 0;
+	if (db)
+		update_zones_check(cfg, db);      /* a warning only: the key still works in its other zones */
 	zonedb_free(db);
 	printf("%s: configuration %s\n", cfg->path, ok ? "ok" : "has errors");
 	return ok ? 0 : 1;
@@ -257,13 +309,20 @@ static int daemon_open(struct daemon *d)
 		return -1;
 	}
 	d->txt = txt_table_new();
+	d->names = txt_table_new();
 	d->base = event_base_new();
-	if (!d->txt || !d->base || daemon_load_store(d) < 0)
+	if (!d->txt || !d->names || !d->base || daemon_load_store(d) < 0)
 		return -1;
 	d->src.cfg = d->cfg;
 	d->src.txt = d->txt;
+	d->src.names = d->names;
+	d->src.store = d->store;
+	d->src.write_lock = &d->write_lock;
 	d->src.db = zonedb_load(d->cfg, NULL);
-	return d->src.db ? 0 : -1;
+	if (!d->src.db)
+		return -1;
+	update_keys_check(d);
+	return 0;
 }
 
 int main(int argc, char **argv)

@@ -15,7 +15,7 @@
 
 #include "log.h"
 
-#define STORE_SCHEMA_VERSION   1      /* what this code writes; a newer file is refused, an older one migrated */
+#define STORE_SCHEMA_VERSION   2      /* what this code writes; a newer file is refused, an older one migrated */
 #define STORE_BUSY_TIMEOUT_MS  5000
 #define STORE_VALUES_KEPT_MAX  16
 
@@ -24,6 +24,8 @@ enum store_sql_id {
 	SQL_ACCOUNT_INSERT, SQL_ACCOUNT_GET,
 	SQL_VALUE_INSERT, SQL_VALUE_TRIM, SQL_VALUE_REMOVE, SQL_VALUES_GET,
 	SQL_LOAD_ACCOUNTS, SQL_LOAD_VALUES,
+	SQL_NAME_INSERT, SQL_NAME_TRIM, SQL_NAME_REMOVE, SQL_NAME_CLEAR, SQL_NAME_GET, SQL_LOAD_NAMES,
+	SQL_VALUE_CLEAR,
 	SQL_COUNT
 };
 
@@ -45,6 +47,23 @@ static const char *const store_sql[SQL_COUNT] = {
 	[SQL_LOAD_ACCOUNTS] = "SELECT username, password_hash, subdomain, allowfrom, created FROM accounts "
 			      "ORDER BY username",
 	[SQL_LOAD_VALUES] = "SELECT subdomain, seq, created, value FROM txt_values ORDER BY subdomain, seq DESC",
+	[SQL_NAME_INSERT] = "INSERT INTO name_values(name, value, created) VALUES(?1, ?2, ?3)",
+	[SQL_NAME_TRIM] = "DELETE FROM name_values WHERE name = ?1 AND seq NOT IN "
+			  "(SELECT seq FROM name_values WHERE name = ?1 ORDER BY seq DESC LIMIT ?2)",
+	[SQL_NAME_REMOVE] = "DELETE FROM name_values WHERE name = ?1 AND value = ?2",
+	[SQL_NAME_CLEAR] = "DELETE FROM name_values WHERE name = ?1",
+	[SQL_NAME_GET] = "SELECT seq, created, value FROM name_values WHERE name = ?1 ORDER BY seq DESC LIMIT ?2",
+	[SQL_LOAD_NAMES] = "SELECT name, seq, created, value FROM name_values ORDER BY name, seq DESC",
+	[SQL_VALUE_CLEAR] = "DELETE FROM txt_values WHERE subdomain = ?1",
+};
+
+/* The statements of one kind of value owner: account subdomains (txt_values) or whole names (name_values). */
+struct value_sql {
+	enum store_sql_id insert, trim, remove, clear, get;
+};
+static const struct value_sql value_sql[] = {
+	[STORE_SUBDOMAIN] = { SQL_VALUE_INSERT, SQL_VALUE_TRIM, SQL_VALUE_REMOVE, SQL_VALUE_CLEAR, SQL_VALUES_GET },
+	[STORE_NAME] = { SQL_NAME_INSERT, SQL_NAME_TRIM, SQL_NAME_REMOVE, SQL_NAME_CLEAR, SQL_NAME_GET },
 };
 
 /* AUTOINCREMENT so a sequence number is never handed out twice, even after the newest value was trimmed. */
@@ -57,6 +76,16 @@ static const char schema_v1[] =
 	"CREATE INDEX txt_values_subdomain_seq ON txt_values(subdomain, seq);"
 	"INSERT INTO meta(key, value) VALUES('schema_version', '1');";
 
+/* Version 2: the values RFC 2136 UPDATE writes at whole names (_acme-challenge.example.org), kept like the
+ * account values: newest values_kept per name, ordered by their own AUTOINCREMENT sequence. */
+static const char schema_v2[] =
+	"CREATE TABLE name_values(seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, value TEXT NOT NULL,"
+	" created INTEGER NOT NULL);"
+	"CREATE INDEX name_values_name_seq ON name_values(name, seq);"
+	"UPDATE meta SET value = '2' WHERE key = 'schema_version';";
+
+/* migrations[v] takes a store from version v to v + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = { schema_v1, schema_v2 };
 struct store {
 	sqlite3 *db;
 	char *path;                       /* for messages */
@@ -77,16 +106,22 @@ static void err_set(char *errbuf, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copies name lowercased (ASCII) into out, so every lookup is case-insensitive; -1 if empty or too long. */
-static int name_lower(const char *name, char out[STORE_NAME_MAX])
+/* Copies name lowercased (ASCII) into out (cap bytes), so every lookup is case-insensitive; -1 if empty or
+ * too long. */
+static int text_lower(const char *name, char *out, size_t cap)
 {
-	size_t n = name ? strnlen(name, STORE_NAME_MAX) : 0;
-	if (n == 0 || n >= STORE_NAME_MAX)
+	size_t n = name ? strnlen(name, cap) : 0;
+	if (n == 0 || n >= cap)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		out[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
 	out[n] = '\0';
 	return 0;
+}
+
+static int name_lower(const char *name, char out[STORE_NAME_MAX])
+{
+	return text_lower(name, out, STORE_NAME_MAX);
 }
 
 /* Copies a text column into out; -1 when it is NULL, holds a NUL byte or does not fit. */
@@ -305,18 +340,21 @@ static int pragma_wal(struct store *st, char *errbuf, size_t errlen)
 	return ok ? 0 : -1;
 }
 
-/* Creates the schema in a new file (later versions add their migration steps here), in one transaction. */
+/* Creates the schema in a new file, or migrates an older one step by step, in one transaction. */
 static int schema_setup(struct store *st, char *errbuf, size_t errlen)
 {
 	int64_t version = 0;
 	if (sql_exec(st, "BEGIN IMMEDIATE", errbuf, errlen) < 0)
 		return -1;
 	int rc = schema_version_read(st, &version, errbuf, errlen);   /* again: another process may have won */
-	if (rc == 0 && version == 0) {
-		rc = sql_exec(st, schema_v1, errbuf, errlen);
-		if (rc == 0)
-			log_info("store %s: created (schema version %d)", st->path, STORE_SCHEMA_VERSION);
-	}
+	int64_t from = version;
+	for (; rc == 0 && version < STORE_SCHEMA_VERSION; version++)
+		rc = sql_exec(st, migrations[version], errbuf, errlen);
+	if (rc == 0 && from == 0)
+		log_info("store %s: created (schema version %d)", st->path, STORE_SCHEMA_VERSION);
+	else if (rc == 0 && from < STORE_SCHEMA_VERSION)
+		log_info("store %s: schema migrated from version %lld to %d", st->path, (long long)from,
+			 STORE_SCHEMA_VERSION);
 	if (rc == 0)
 		rc = sql_exec(st, "COMMIT", errbuf, errlen);
 	if (rc < 0 && !sqlite3_get_autocommit(st->db) && sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
@@ -561,13 +599,15 @@ static int value_from_row(sqlite3_stmt *s, int first_col, struct store_value *v)
 	return 0;
 }
 
-int store_values_get(struct store *st, const char *subdomain, struct store_value *out, size_t max)
+/* The newest max values of a subdomain or a name (target), newest first. */
+static int values_get(struct store *st, enum store_target target, const char *key, struct store_value *out,
+		      size_t max)
 {
-	char sub[STORE_NAME_MAX];
-	if (name_lower(subdomain, sub) < 0 || (!out && max > 0))
+	char sub[STORE_DNAME_MAX];
+	if (text_lower(key, sub, target == STORE_NAME ? STORE_DNAME_MAX : STORE_NAME_MAX) < 0 || (!out && max > 0))
 		return -1;
 	pthread_mutex_lock(&st->lock);
-	sqlite3_stmt *s = st->stmt[SQL_VALUES_GET];
+	sqlite3_stmt *s = st->stmt[value_sql[target].get];
 	int n = 0, step = SQLITE_DONE;
 	if (bind_text(s, 1, sub) < 0 || bind_int64(s, 2, max > INT_MAX ? INT_MAX : (int64_t)max) < 0) {
 		n = stmt_fail(st, s, "binding values of", sub);
@@ -582,6 +622,70 @@ int store_values_get(struct store *st, const char *subdomain, struct store_value
 		stmt_reset(s);
 	pthread_mutex_unlock(&st->lock);
 	return n;
+}
+
+int store_values_get(struct store *st, const char *subdomain, struct store_value *out, size_t max)
+{
+	return values_get(st, STORE_SUBDOMAIN, subdomain, out, max);
+}
+
+int store_name_values_get(struct store *st, const char *name, struct store_value *out, size_t max)
+{
+	return values_get(st, STORE_NAME, name, out, max);
+}
+
+/* ---- several changes in one transaction ---- */
+
+/* Binds ?1 = key, then value (when not NULL) and num (when not NULL) to the next numbers, and steps. */
+static int run_kv(struct store *st, enum store_sql_id id, const char *key, const char *value, const int64_t *num)
+{
+	sqlite3_stmt *s = st->stmt[id];
+	int i = 1;
+	if (bind_text(s, i++, key) < 0 || (value && bind_text(s, i++, value) < 0) ||
+	    (num && bind_int64(s, i, *num) < 0))
+		return stmt_fail(st, s, "binding values of", key);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return stmt_fail(st, s, "writing values of", key);
+	stmt_reset(s);
+	return 0;
+}
+
+/* One change inside the caller's transaction; an added value moves to the front as in store_value_add. */
+static int change_run(struct store *st, const struct store_change *c, int64_t now)
+{
+	const struct value_sql *q = &value_sql[c->target];
+	char key[STORE_DNAME_MAX];
+	int64_t kept = st->values_kept;
+	if (text_lower(c->key, key, c->target == STORE_NAME ? STORE_DNAME_MAX : STORE_NAME_MAX) < 0 ||
+	    (c->op != STORE_CLEAR && (!c->value || !*c->value || strnlen(c->value, STORE_VALUE_MAX + 1) > STORE_VALUE_MAX))) {
+		log_error("store: refusing a change: name or value empty or too long");
+		return -1;
+	}
+	switch (c->op) {
+	case STORE_ADD:
+		if (run_kv(st, q->remove, key, c->value, NULL) < 0 || run_kv(st, q->insert, key, c->value, &now) < 0)
+			return -1;
+		return run_kv(st, q->trim, key, NULL, &kept);
+	case STORE_REMOVE:
+		return run_kv(st, q->remove, key, c->value, NULL);
+	case STORE_CLEAR:
+		return run_kv(st, q->clear, key, NULL, NULL);
+	}
+	return -1;
+}
+
+int store_apply(struct store *st, const struct store_change *changes, size_t n, int64_t now)
+{
+	pthread_mutex_lock(&st->lock);
+	int rc = stmt_exec(st, SQL_BEGIN_WRITE, "begin", "changes");
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = change_run(st, &changes[i], now);
+	if (rc == 0)
+		rc = tx_commit(st);
+	else
+		tx_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc;
 }
 
 /* ---- the startup walk ---- */
@@ -605,13 +709,13 @@ static int load_accounts(struct store *st, int (*on_account)(void *, const struc
 	return rc;
 }
 
-static int load_values(struct store *st, int (*on_value)(void *, const char *, const struct store_value *),
-		       void *ctx)
+static int load_values(struct store *st, enum store_sql_id id,
+		       int (*on_value)(void *, const char *, const struct store_value *), void *ctx)
 {
-	sqlite3_stmt *s = st->stmt[SQL_LOAD_VALUES];
+	sqlite3_stmt *s = st->stmt[id];
 	int step = SQLITE_DONE, rc = 0;
 	while (rc == 0 && (step = sqlite3_step(s)) == SQLITE_ROW) {
-		char sub[STORE_NAME_MAX];
+		char sub[STORE_DNAME_MAX];
 		struct store_value v;
 		if (column_copy(s, 0, sub, sizeof(sub)) < 0 || value_from_row(s, 1, &v) < 0)
 			rc = -1;
@@ -636,7 +740,22 @@ int store_load(struct store *st,
 	if (rc == 0 && on_account)
 		rc = load_accounts(st, on_account, ctx);
 	if (rc == 0 && on_value)
-		rc = load_values(st, on_value, ctx);
+		rc = load_values(st, SQL_LOAD_VALUES, on_value, ctx);
+	if (rc >= 0)
+		rc = tx_commit(st) < 0 ? -1 : rc;
+	else
+		tx_rollback(st);
+	pthread_mutex_unlock(&st->lock);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_load_names(struct store *st, int (*on_value)(void *ctx, const char *name, const struct store_value *val),
+		     void *ctx)
+{
+	pthread_mutex_lock(&st->lock);
+	int rc = stmt_exec(st, SQL_BEGIN_READ, "begin", "load");
+	if (rc == 0)
+		rc = load_values(st, SQL_LOAD_NAMES, on_value, ctx);
 	if (rc >= 0)
 		rc = tx_commit(st) < 0 ? -1 : rc;
 	else

@@ -8,6 +8,7 @@
 #define STORE_NAME_MAX   64   /* username and subdomain (UUIDs are 36) */
 #define STORE_HASH_MAX   128
 #define STORE_VALUE_MAX  255
+#define STORE_DNAME_MAX  256  /* a whole name in text, without the trailing dot */
 
 struct store;
 
@@ -47,6 +48,30 @@ int store_value_add(struct store *st, const char *subdomain, const char *value, 
 int store_value_remove(struct store *st, const char *subdomain, const char *value);
 /* Fills out[0..max) with the subdomain's values, newest first. Returns the count or -1. */
 int store_values_get(struct store *st, const char *subdomain, struct store_value *out, size_t max);
+
+/* Who owns values: an account's subdomain (one label, also written by the HTTP API), or a whole name in text
+ * without the trailing dot ("_acme-challenge.example.org", written by RFC 2136 UPDATE). */
+enum store_target { STORE_SUBDOMAIN = 0, STORE_NAME };
+enum store_op {
+	STORE_ADD,        /* as store_value_add: a repeated value moves to the front; the newest values_kept stay */
+	STORE_REMOVE,     /* every copy of value */
+	STORE_CLEAR,      /* every value of key */
+};
+struct store_change {
+	enum store_op op;
+	enum store_target target;
+	const char *key;                     /* subdomain or name, any case */
+	const char *value;                   /* for STORE_ADD and STORE_REMOVE */
+};
+/* Applies the n changes in order in one transaction, durable before it returns, or none of them.
+ * Returns 0 or -1. */
+int store_apply(struct store *st, const struct store_change *changes, size_t n, int64_t now);
+/* Fills out[0..max) with a name's values, newest first. Returns the count or -1. */
+int store_name_values_get(struct store *st, const char *name, struct store_value *out, size_t max);
+/* Calls on_value for every value of every name (newest first within a name), under the store lock.
+ * Returns 0 or -1. */
+int store_load_names(struct store *st, int (*on_value)(void *ctx, const char *name, const struct store_value *val),
+		     void *ctx);
 
 /* Calls on_account for every account and on_value for every value (newest first within a subdomain).
  * A callback returning non-zero stops the walk. Returns 0 or -1. */

@@ -1,10 +1,14 @@
-/* Challenge TXT table: a liburcu lock-free hash table of subdomains, each pointing to an immutable value set. */
+/* Challenge TXT table: a liburcu lock-free hash table of subdomains (or of whole names), each pointing to an
+ * immutable value set. */
 #include "txt_table.h"
+
+#include "wire.h"
 
 #include <urcu.h>
 #include <urcu/rculfhash.h>
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,9 +19,11 @@
 struct txt_entry {
 	struct cds_lfht_node node;
 	struct txt_set *set;          /* rcu pointer; never NULL once published */
-	uint8_t len;
-	char key[TXT_LABEL_MAX + 1];  /* lower case */
 	struct rcu_head rcu;
+	uint32_t refs;                /* name tables: names with values at or below this one (writers only) */
+	bool has_values;              /* name tables: this name has values of its own (writers only) */
+	uint8_t len;
+	uint8_t key[];                /* a label or a wire name, lower case */
 };
 
 struct txt_set_box {                  /* a set with the rcu head used to free it */
@@ -52,8 +58,8 @@ static int txt_match(struct cds_lfht_node *node, const void *key)
 	const struct txt_key *k = key;
 	if (e->len != k->len)
 		return 0;
-	for (size_t i = 0; i < k->len; i++)
-		if ((char)tolower(k->label[i]) != e->key[i])
+	for (size_t i = 0; i < k->len; i++)        /* length bytes of a wire name (< 64) are not letters */
+		if ((uint8_t)tolower(k->label[i]) != e->key[i])
 			return 0;
 	return 1;
 }
@@ -137,22 +143,30 @@ static void set_free_rcu(struct rcu_head *head)
 	free(caa_container_of(head, struct txt_set_box, rcu));
 }
 
-/* Finds or inserts the entry for subdomain; the caller holds the writers' lock and rcu_read_lock. */
-static struct txt_entry *entry_get(struct txt_table *t, const char *subdomain, int *created)
+static void entry_free_rcu(struct rcu_head *head)
 {
-	size_t len = strlen(subdomain);
-	if (!label_ok(subdomain, len))
-		return NULL;
-	struct txt_key k = { (const uint8_t *)subdomain, len };
-	uint64_t h = txt_hash(t, k.label, len);
-	struct cds_lfht_iter it;
-	cds_lfht_lookup(t->ht, h, txt_match, &k, &it);
-	struct cds_lfht_node *node = cds_lfht_iter_get_node(&it);
-	*created = 0;
-	if (node)
-		return caa_container_of(node, struct txt_entry, node);
+	struct txt_entry *e = caa_container_of(head, struct txt_entry, rcu);
+	free(set_box_of(e->set));
+	free(e);
+}
 
-	struct txt_entry *e = calloc(1, sizeof(*e));
+static struct txt_entry *entry_find(struct txt_table *t, const uint8_t *key, size_t len)
+{
+	struct txt_key k = { key, len };
+	struct cds_lfht_iter it;
+	cds_lfht_lookup(t->ht, txt_hash(t, key, len), txt_match, &k, &it);
+	struct cds_lfht_node *node = cds_lfht_iter_get_node(&it);
+	return node ? caa_container_of(node, struct txt_entry, node) : NULL;
+}
+
+/* Finds or inserts the entry for key (a label or a wire name, any case); the caller holds the writers' lock
+ * and rcu_read_lock. */
+static struct txt_entry *entry_get(struct txt_table *t, const uint8_t *key, size_t len)
+{
+	struct txt_entry *e = entry_find(t, key, len);
+	if (e)
+		return e;
+	e = calloc(1, sizeof(*e) + len);
 	struct txt_set_box *empty = set_build(NULL, 0);
 	if (!e || !empty) {
 		free(e);
@@ -161,22 +175,33 @@ static struct txt_entry *entry_get(struct txt_table *t, const char *subdomain, i
 	}
 	e->len = (uint8_t)len;
 	for (size_t i = 0; i < len; i++)
-		e->key[i] = (char)tolower((unsigned char)subdomain[i]);
+		e->key[i] = (uint8_t)tolower(key[i]);
 	e->set = &empty->set;
 	cds_lfht_node_init(&e->node);
-	cds_lfht_add(t->ht, h, &e->node);
+	cds_lfht_add(t->ht, txt_hash(t, key, len), &e->node);
 	t->count++;
-	*created = 1;
 	return e;
+}
+
+static struct txt_entry *label_entry_get(struct txt_table *t, const char *subdomain)
+{
+	size_t len = strlen(subdomain);
+	return label_ok(subdomain, len) ? entry_get(t, (const uint8_t *)subdomain, len) : NULL;
 }
 
 int txt_table_register(struct txt_table *t, const char *subdomain)
 {
-	int created;
 	rcu_read_lock();
-	struct txt_entry *e = entry_get(t, subdomain, &created);
+	struct txt_entry *e = label_entry_get(t, subdomain);
 	rcu_read_unlock();
 	return e ? 0 : -1;
+}
+
+/* Swaps in b as the entry's set; the old one is freed once no reader can hold it. */
+static void entry_publish(struct txt_entry *e, struct txt_set_box *b)
+{
+	struct txt_set *old = rcu_xchg_pointer(&e->set, &b->set);
+	call_rcu(&set_box_of(old)->rcu, set_free_rcu);
 }
 
 int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_item *items, size_t n)
@@ -186,30 +211,101 @@ int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_i
 	struct txt_set_box *b = set_build(items, n);
 	if (!b)
 		return -1;
-	int created;
 	rcu_read_lock();
-	struct txt_entry *e = entry_get(t, subdomain, &created);
-	if (!e) {
-		rcu_read_unlock();
-		free(b);
-		return -1;
-	}
-	struct txt_set *old = rcu_xchg_pointer(&e->set, &b->set);
+	struct txt_entry *e = label_entry_get(t, subdomain);
+	if (e)
+		entry_publish(e, b);
 	rcu_read_unlock();
-	call_rcu(&set_box_of(old)->rcu, set_free_rcu);
-	return 0;
+	if (!e)
+		free(b);
+	return e ? 0 : -1;
 }
 
 const struct txt_set *txt_table_lookup(struct txt_table *t, const uint8_t *label, size_t len)
 {
 	if (len == 0 || len > TXT_LABEL_MAX)
 		return NULL;
-	struct txt_key k = { label, len };
-	struct cds_lfht_iter it;
-	cds_lfht_lookup(t->ht, txt_hash(t, label, len), txt_match, &k, &it);
-	struct cds_lfht_node *node = cds_lfht_iter_get_node(&it);
-	if (!node)
+	struct txt_entry *e = entry_find(t, label, len);
+	return e ? rcu_dereference(e->set) : NULL;
+}
+
+/* ---- whole names ---- */
+
+/* Adds delta to a name entry's count; an entry whose count drops to zero leaves the table. */
+static void entry_ref(struct txt_table *t, struct txt_entry *e, int delta)
+{
+	e->refs = (uint32_t)((int64_t)e->refs + delta);
+	if (e->refs > 0)
+		return;
+	cds_lfht_del(t->ht, &e->node);
+	t->count--;
+	call_rcu(&e->rcu, entry_free_rcu);
+}
+
+/* Counts one more name with values at name and at every name above it but the root, creating the entries
+ * that are missing. Returns 0, or -1 with nothing changed when an entry cannot be allocated. */
+static int name_hold(struct txt_table *t, const uint8_t *name, size_t len)
+{
+	const uint8_t *p;
+	for (p = name; *p; p += 1 + *p) {
+		struct txt_entry *e = entry_get(t, p, len - (size_t)(p - name));
+		if (!e)
+			break;
+		e->refs++;
+	}
+	if (!*p)
+		return 0;
+	for (const uint8_t *q = name; q != p; q += 1 + *q)
+		entry_ref(t, entry_find(t, q, len - (size_t)(q - name)), -1);
+	return -1;
+}
+
+/* Undoes name_hold. */
+static void name_release(struct txt_table *t, const uint8_t *name, size_t len)
+{
+	for (const uint8_t *p = name; *p; p += 1 + *p) {
+		struct txt_entry *e = entry_find(t, p, len - (size_t)(p - name));
+		if (e)
+			entry_ref(t, e, -1);
+	}
+}
+
+int txt_table_name_set(struct txt_table *t, const uint8_t *name, const struct txt_item *items, size_t n)
+{
+	uint8_t lname[WIRE_NAME_MAX];
+	size_t len = wire_name_len(name);
+	if (n > TXT_SET_MAX || len <= 1 || len > WIRE_NAME_MAX)
+		return -1;
+	wire_name_lower(lname, name);
+	struct txt_set_box *b = set_build(items, n);
+	if (!b)
+		return -1;
+	int rc = 0;
+	rcu_read_lock();
+	struct txt_entry *e = entry_find(t, lname, len);
+	if (n > 0 && !(e && e->has_values)) {
+		rc = name_hold(t, lname, len);
+		e = rc == 0 ? entry_find(t, lname, len) : NULL;
+		if (e)
+			e->has_values = true;
+	}
+	if (e) {
+		entry_publish(e, b);
+		b = NULL;
+		if (n == 0 && e->has_values) {
+			e->has_values = false;
+			name_release(t, lname, len);     /* may take e out: readers still holding it see no values */
+		}
+	}
+	rcu_read_unlock();
+	free(b);
+	return rc;
+}
+
+const struct txt_set *txt_table_name_lookup(struct txt_table *t, const uint8_t *name, size_t len)
+{
+	if (len <= 1 || len > WIRE_NAME_MAX)
 		return NULL;
-	struct txt_entry *e = caa_container_of(node, struct txt_entry, node);
-	return rcu_dereference(e->set);
+	struct txt_entry *e = entry_find(t, name, len);
+	return e ? rcu_dereference(e->set) : NULL;
 }

@@ -1,4 +1,6 @@
-/* The in-memory table of registered subdomains and their challenge TXT values, read without locks (RCU). */
+/* The in-memory table of registered subdomains and their challenge TXT values, read without locks (RCU).
+ * A table holds either subdomain labels (txt_table_register/set/lookup) or whole names (txt_table_name_*),
+ * never both. */
 #ifndef ADNS_TXT_TABLE_H
 #define ADNS_TXT_TABLE_H
 
@@ -28,7 +30,7 @@ struct txt_item {
 struct txt_table *txt_table_new(void);
 /* Frees the table; no reader may be inside it. */
 void txt_table_free(struct txt_table *t);
-/* Number of registered subdomains. */
+/* Number of entries: registered subdomains, or names (with the names above them). */
 size_t txt_table_count(struct txt_table *t);
 
 /* Writers (serialised by the caller). subdomain is one label, matched case-insensitively. */
@@ -41,5 +43,14 @@ int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_i
 /* Readers: call between rcu_read_lock() and rcu_read_unlock() of liburcu (urcu-memb) from a registered
  * thread. label is one DNS label (no length byte), any case. Returns NULL when not registered. */
 const struct txt_set *txt_table_lookup(struct txt_table *t, const uint8_t *label, size_t len);
+
+/* Whole names (the _acme-challenge names RFC 2136 UPDATE writes), as uncompressed wire names in any case.
+ * Writers (serialised by the caller): publishes name's values, items newest first, at most 16; n == 0 takes
+ * them away. While a name has values, it and every name above it exist in the table (those without values
+ * of their own as empty sets), so that they answer NODATA, not NXDOMAIN. Returns 0 or -1. */
+int txt_table_name_set(struct txt_table *t, const uint8_t *name, const struct txt_item *items, size_t n);
+/* Readers, as txt_table_lookup: name is an uncompressed wire name of len bytes, any case. Returns its set
+ * (n == 0: the name exists without values of its own) or NULL when the table does not hold it. */
+const struct txt_set *txt_table_name_lookup(struct txt_table *t, const uint8_t *name, size_t len);
 
 #endif

@@ -173,11 +173,18 @@ wait_for() {
 
 # ---------- ports ----------
 
-# free_port VAR: stores in VAR a random port in 20000-60000 on which nothing listens (TCP or UDP).
+# The ports free_port picks from: 20000 up to the kernel's ephemeral range, which outgoing connections (curl,
+# lego, pebble's validator) take ports from at any time, so a port seen free there can be gone before the
+# server binds it. When that range starts too low to leave room, 20000-60000 as before.
+PORT_LO=20000
+PORT_HI=$(awk '{print $1 - 1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[ -n "$PORT_HI" ] && [ "$PORT_HI" -ge 25000 ] || PORT_HI=60000
+
+# free_port VAR: stores in VAR a random port in PORT_LO-PORT_HI on which nothing listens (TCP or UDP).
 free_port() {
 	local p i
 	for ((i = 0; i < 200; i++)); do
-		p=$((20000 + (RANDOM * 32768 + RANDOM) % 40001))
+		p=$((PORT_LO + (RANDOM * 32768 + RANDOM) % (PORT_HI - PORT_LO + 1)))
 		case $USED_PORTS in *" $p "*) continue ;; esac
 		if [ -z "$(ss -Hantu "sport = :$p" 2>/dev/null)" ]; then
 			USED_PORTS="$USED_PORTS$p "

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Malformed and unusual DNS messages over UDP and TCP, each with the outcome it must get; afterwards the daemon
-# still answers and its log holds no sanitizer report.
+# Malformed and unusual DNS messages over UDP and TCP (queries, and RFC 2136 UPDATEs), each with the outcome it
+# must get; afterwards the daemon still answers and its log holds no sanitizer report.
 . "$(dirname "$0")/lib.sh"
 
 require_tools dig curl ss od
@@ -28,6 +28,8 @@ NAME256=02$(rep 61 2)$(rep 0161 117)$QN
 VERSION_BIND=$(name_hex version.bind)
 # TSIG "key." hmac-sha256, time 0, fudge 300, a 32-byte MAC of zeros, original id 0x1075
 TSIG_RR=036b65790000fa00ff00000000003d0b686d61632d73686132353600000000000000012c0020$(rep 00 32)107500000000
+# An update record TXT "x" at the apex in class 42.
+UPD_BOGUS=${QN}0010002a0000003c00020178
 
 # name|expected outcomes (alternatives with /; drop = no answer)|message in hex
 CASES=(
@@ -43,7 +45,19 @@ CASES=(
 	"QR=1 (a response)|drop|$(hdr 0x1007 0x8100 1 0 0 0)$QSOA"
 	"QR=1 header only|drop|$(hdr 0x1008 0x8000 0 0 0 0)"
 	"QR=1 with rcode FORMERR|drop|$(hdr 0x1009 0x8001 1 0 0 0)$QSOA"
-	"opcode 5 (UPDATE)|NOTIMP|$(hdr 0x1010 0x2800 1 0 0 0)$QSOA"
+	"opcode 5 (UPDATE), unsigned|REFUSED|$(hdr 0x1010 0x2800 1 0 0 0)$QSOA"
+	"UPDATE, zone count 2|FORMERR|$(hdr 0x1016 0x2800 2 0 0 0)$QSOA$QSOA"
+	"UPDATE, zone count 0|FORMERR|$(hdr 0x1017 0x2800 0 0 0 0)"
+	"UPDATE, zone type A|FORMERR|$(hdr 0x1018 0x2800 1 0 0 0)${QN}00010001"
+	"UPDATE, bogus class in the update section|FORMERR|$(hdr 0x1019 0x2800 1 0 1 0)$QSOA$UPD_BOGUS"
+	"UPDATE, update section cut short|FORMERR|$(hdr 0x101a 0x2800 1 0 1 0)$QSOA${UPD_BOGUS:0:30}"
+	"UPDATE, truncated TSIG|FORMERR|$(hdr 0x101b 0x2800 1 0 0 1)$QSOA${TSIG_RR:0:60}"
+	"UPDATE, TSIG not the last record|FORMERR|$(hdr 0x1075 0x2800 1 0 0 2)$QSOA$TSIG_RR$OPT"
+	"UPDATE, TSIG in the update section|FORMERR|$(hdr 0x1075 0x2800 1 0 1 0)$QSOA$TSIG_RR"
+	"UPDATE, TSIG with trailing bytes|FORMERR|$(hdr 0x1075 0x2800 1 0 0 1)$QSOA${TSIG_RR}00"
+	"UPDATE, TSIG of an unknown key|NOTAUTH|$(hdr 0x1075 0x2800 1 0 0 1)$QSOA$TSIG_RR"
+	"UPDATE, a response (QR=1)|drop|$(hdr 0x101c 0xa800 1 0 0 0)$QSOA"
+	"UPDATE, header only cut at 11 bytes|drop/FORMERR|$(hdr 0x101d 0x2800 1 0 0 0 | cut -c1-22)"
 	"opcode 2 (STATUS)|NOTIMP|$(hdr 0x1011 0x1000 1 0 0 0)$QSOA"
 	"opcode 1 (IQUERY)|NOTIMP|$(hdr 0x1012 0x0800 1 0 0 0)$QSOA"
 	"opcode 4 (NOTIFY)|NOTIMP|$(hdr 0x1013 0x2400 1 0 0 0)$QSOA"

@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "txt_table.h"
+#include "wire.h"
 #include "zonedb.h"
 
 #include <ldns/ldns.h>
@@ -558,6 +559,63 @@ static void test_rrset_lengths_and_duplicates(void **state)
 	rmdir(dir);
 }
 
+/* Names written by RFC 2136 UPDATE: TXT there, NODATA for other types, the names above exist, the zone file's
+ * own data and the account table win. */
+static void test_dynamic_names(void **state)
+{
+	struct txt_table *names = txt_table_new();
+	assert_non_null(names);
+	struct txt_item items[2] = { { VAL1, 1000 }, { VAL2, 990 } };
+	uint8_t w[256];
+	assert_true(wire_name_from_str("_acme-challenge.new.example.test", w) > 0);
+	assert_int_equal(txt_table_name_set(names, w, items, 2), 0);
+	assert_true(wire_name_from_str("_acme-challenge.auth.example.test", w) > 0);
+	assert_int_equal(txt_table_name_set(names, w, items, 1), 0);
+	/* The zone file's _acme-challenge CNAME wins over a table entry at the same name. */
+	assert_true(wire_name_from_str("_acme-challenge.example.test", w) > 0);
+	assert_int_equal(txt_table_name_set(names, w, items, 1), 0);
+	env.names = names;
+
+	ldns_pkt *r = ask("_ACME-challenge.New.example.test", LDNS_RR_TYPE_TXT);
+	expect(r, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+	assert_rr(ldns_pkt_answer(r), 0, "_ACME-challenge.New.example.test.\t1\tIN\tTXT\t\"" VAL1 "\"");
+	ldns_pkt_free(r);
+	r = ask("_acme-challenge.new.example.test", LDNS_RR_TYPE_A);       /* NODATA */
+	expect(r, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	r = ask("new.example.test", LDNS_RR_TYPE_A);                       /* above it: an empty non-terminal */
+	expect(r, LDNS_RCODE_NOERROR, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	r = ask("x._acme-challenge.new.example.test", LDNS_RR_TYPE_TXT);   /* below it: nothing */
+	expect(r, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	r = ask("other.example.test", LDNS_RR_TYPE_TXT);
+	expect(r, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	r = ask("_acme-challenge.auth.example.test", LDNS_RR_TYPE_TXT);    /* in the challenge apex too */
+	expect(r, LDNS_RCODE_NOERROR, true, 1, 0, 0);
+	ldns_pkt_free(r);
+	r = ask(SUB1 ".auth.example.test", LDNS_RR_TYPE_TXT);              /* accounts unchanged */
+	expect(r, LDNS_RCODE_NOERROR, true, 2, 0, 0);
+	ldns_pkt_free(r);
+	r = ask("_acme-challenge.example.test", LDNS_RR_TYPE_TXT);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_answer(r), 0)), LDNS_RR_TYPE_CNAME);
+	ldns_pkt_free(r);
+
+	/* Values gone: the names are gone. */
+	assert_true(wire_name_from_str("_acme-challenge.new.example.test", w) > 0);
+	assert_int_equal(txt_table_name_set(names, w, NULL, 0), 0);
+	r = ask("_acme-challenge.new.example.test", LDNS_RR_TYPE_TXT);
+	expect(r, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	r = ask("new.example.test", LDNS_RR_TYPE_TXT);
+	expect(r, LDNS_RCODE_NXDOMAIN, true, 0, 1, 0);
+	ldns_pkt_free(r);
+	env.names = NULL;
+	rcu_barrier();
+	txt_table_free(names);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_random_packets),
 		cmocka_unit_test(test_zone_errors_and_reload),
 		cmocka_unit_test(test_rrset_lengths_and_duplicates),
+		cmocka_unit_test(test_dynamic_names),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "tsig.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -844,6 +845,151 @@ static void test_partial_fill_no_leak(void **state)
 	expect_error(MIN "user: a\napi:\n  proxy_header: X-B\n  proxy_header: X-C\n", "11: api.proxy_header: duplicate key");
 }
 
+/* 32 bytes 0x00..0x1f, base64. */
+#define SECRET32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+static void test_update_keys(void **state)
+{
+	struct config *cfg = load_ok(MIN);
+	assert_int_equal(cfg->n_keys, 0);
+	assert_int_equal(cfg->update_fudge, 300);
+	config_free(cfg);
+
+	cfg = load_ok(MIN "update:\n"
+			  "  keys:\n"
+			  "    - name: Lego-Key.\n"
+			  "      secret: \"" SECRET32 "\"\n"
+			  "      subdomains: [0A1B2C3D-0000-4000-8000-000000000001, other_sub]\n"
+			  "    - name: tsig.example.org\n"
+			  "      algorithm: HMAC-MD5\n"
+			  "      secret: c2VjcmV0\n"
+			  "      zones: [Example.Test., other.test]\n"
+			  "    - {name: k3, algorithm: hmac-sha512., secret: \"YQ==\", zones: []}\n"
+			  "  fudge: 5m\n");
+	assert_int_equal(cfg->n_keys, 3);
+	assert_int_equal(cfg->update_fudge, 300);
+	const struct config_key *k = cfg->keys;
+	assert_string_equal(k[0].name, "lego-key");
+	assert_int_equal(k[0].algorithm, TSIG_HMAC_SHA256);
+	assert_int_equal(k[0].secret_len, 32);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(k[0].secret[i], i);
+	assert_int_equal(k[0].n_subdomains, 2);
+	assert_string_equal(k[0].subdomains[0], "0a1b2c3d-0000-4000-8000-000000000001");
+	assert_string_equal(k[0].subdomains[1], "other_sub");
+	assert_true(k[0].all_zones);
+	assert_int_equal(k[0].n_zones, 0);
+	assert_string_equal(k[1].name, "tsig.example.org");
+	assert_int_equal(k[1].algorithm, TSIG_HMAC_MD5);
+	assert_int_equal(k[1].secret_len, 6);
+	assert_memory_equal(k[1].secret, "secret", 6);
+	assert_false(k[1].all_zones);
+	assert_int_equal(k[1].n_zones, 2);
+	assert_string_equal(k[1].zones[0], "example.test");
+	assert_string_equal(k[1].zones[1], "other.test");
+	assert_int_equal(k[1].n_subdomains, 0);
+	assert_int_equal(k[2].algorithm, TSIG_HMAC_SHA512);
+	assert_int_equal(k[2].secret_len, 1);
+	assert_false(k[2].all_zones);            /* zones: [] - only account subdomains, and it has none */
+	assert_int_equal(k[2].n_zones, 0);
+	config_free(cfg);
+
+	static const char *const algs[] = { "hmac-sha1", "hmac-sha224", "hmac-sha256", "hmac-sha384", "hmac-sha512",
+					    "hmac-md5.sig-alg.reg.int." };
+	static const int want[] = { TSIG_HMAC_SHA1, TSIG_HMAC_SHA224, TSIG_HMAC_SHA256, TSIG_HMAC_SHA384,
+				    TSIG_HMAC_SHA512, TSIG_HMAC_MD5 };
+	for (size_t i = 0; i < 6; i++) {
+		char text[512];
+		snprintf(text, sizeof(text), MIN "update:\n  keys:\n    - {name: k, secret: \"YQ==\", algorithm: %s}\n",
+			 algs[i]);
+		cfg = load_ok(text);
+		assert_int_equal(cfg->keys[0].algorithm, want[i]);
+		config_free(cfg);
+	}
+}
+
+static void test_update_secret_file(void **state)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 32], err[512] = "";
+	snprintf(dir, sizeof(dir), "%s/adns-keydir-XXXXXX", tmp_dir());
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/lego.secret", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("  " SECRET32 "\n\n", f);
+	fclose(f);
+	write_config_in(dir, MIN "update:\n  keys:\n    - name: lego\n      secret_file: lego.secret\n"
+				 "    - name: missing\n      secret_file: nothere.secret\n");
+	struct config *cfg = config_load(path, err, sizeof(err));
+	assert_null(cfg);
+	char want[2 * PATH_MAX + 128];
+	snprintf(want, sizeof(want), "%s:13: update.keys[1].secret_file: cannot read %s/nothere.secret: No such file", path,
+		 dir);
+	assert_true(strncmp(err, want, strlen(want)) == 0);
+	unlink(path);
+
+	write_config_in(dir, MIN "update:\n  keys:\n    - name: lego\n      secret_file: lego.secret\n");
+	cfg = config_load(path, err, sizeof(err));
+	unlink(path);
+	if (!cfg)
+		fail_msg("%s", err);
+	assert_int_equal(cfg->keys[0].secret_len, 32);
+	assert_int_equal(cfg->keys[0].secret[31], 31);
+	config_free(cfg);
+
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("not base64!\n", f);
+	fclose(f);
+	write_config_in(dir, MIN "update:\n  keys:\n    - name: lego\n      secret_file: lego.secret\n");
+	cfg = config_load(path, err, sizeof(err));
+	unlink(path);
+	unlink(file);
+	rmdir(dir);
+	assert_null(cfg);
+	assert_non_null(strstr(err, ":11: update.keys[0].secret_file: not a base64 secret"));
+}
+
+static void test_update_errors(void **state)
+{
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: \"c2Vj cmV0\"\n",
+		     "11: update.keys[0].secret: not a base64 secret");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: \"c2VjcmV0=\"\n",
+		     "11: update.keys[0].secret: not a base64 secret");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: \"c2VjcmV\"\n",
+		     "11: update.keys[0].secret: not a base64 secret");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: \"====\"\n",
+		     "11: update.keys[0].secret: not a base64 secret");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      algorithm: hmac-sha3\n      secret: YQ==\n",
+		     "11: update.keys[0].algorithm: \"hmac-sha3\" is not hmac-sha256");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      algorithm: md5\n      secret: YQ==\n",
+		     "11: update.keys[0].algorithm: \"md5\" is not");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: YQ==\n    - name: K.\n      secret: YQ==\n",
+		     "12: update.keys[1]: key name \"k\" is already used by update.keys[0]");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n", "10: update.keys[0]: secret or secret_file is required");
+	expect_error(MIN "update:\n  keys:\n    - secret: YQ==\n", "10: update.keys[0].name: missing required key");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: YQ==\n      secret_file: /x\n",
+		     "12: update.keys[0].secret_file: give secret or secret_file, not both");
+	expect_error(MIN "update:\n  keys:\n    - name: \"a b\"\n      secret: YQ==\n",
+		     "10: update.keys[0].name: \"a b\" is not a valid key name");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: YQ==\n      subdomains: [ok, a.b]\n",
+		     "12: update.keys[0].subdomains[1]: \"a.b\" is not a subdomain label");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: YQ==\n      zones: [\"ex ample\"]\n",
+		     "12: update.keys[0].zones[0]: \"ex ample\" is not a zone name");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secret: YQ==\n      zones: example.test\n",
+		     "12: update.keys[0].zones: expected a list, found a single value");
+	expect_error(MIN "update:\n  keys:\n    - name: k\n      secrte: YQ==\n", "11: update.keys[0].secrte: unknown key");
+	expect_error(MIN "update:\n  keys:\n    - lego-key\n", "10: update.keys[0]: expected a mapping");
+	expect_error(MIN "update:\n  keys: {name: k}\n", "9: update.keys: expected a list, found a mapping");
+	expect_error(MIN "update:\n  fudge: 0\n", "9: update.fudge: must be between 1 and 3600 seconds");
+	expect_error(MIN "update:\n  fudge: 2h\n", "9: update.fudge: must be between 1 and 3600 seconds");
+	expect_error(MIN "update:\n  fudges: 1\n", "9: update.fudges: unknown key");
+	/* An error after secrets were decoded must not leak them (ASan) nor keep the partial list. */
+	expect_error(MIN "update:\n  keys:\n    - {name: a, secret: YQ==, subdomains: [x], zones: [y.test]}\n"
+			 "    - {name: b, secret: YQ==, algorithm: bad}\n",
+		     "11: update.keys[1].algorithm: \"bad\" is not");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +1017,9 @@ int main(void)
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_partial_fill_no_leak),
+		cmocka_unit_test(test_update_keys),
+		cmocka_unit_test(test_update_secret_file),
+		cmocka_unit_test(test_update_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

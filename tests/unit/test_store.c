@@ -123,7 +123,7 @@ static void test_schema_created_and_values_survive_reopen(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "1");
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -563,10 +563,10 @@ static void test_newer_schema_refused(void **state)
 {
 	struct fx *f = *state;
 	store_close(open_ok(f, 2));
-	raw_exec(f->db, "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+	raw_exec(f->db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
 	assert_null(store_open(f->db, 2, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "newer"));
-	assert_non_null(strstr(f->err, "version 2"));
+	assert_non_null(strstr(f->err, "version 3"));
 }
 
 static void test_foreign_database_refused(void **state)
@@ -575,6 +575,140 @@ static void test_foreign_database_refused(void **state)
 	raw_exec(f->db, "CREATE TABLE records(Username TEXT)");
 	assert_null(store_open(f->db, 2, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "not an acme-dnsd store"));
+}
+
+/* ---- values at whole names (RFC 2136 UPDATE) and changes applied together ---- */
+
+#define NAME1 "_acme-challenge.example.test"
+
+static int count_values(struct store *st, enum store_target t, const char *key, struct store_value *v)
+{
+	return t == STORE_NAME ? store_name_values_get(st, key, v, 16) : store_values_get(st, key, v, 16);
+}
+
+static void test_apply_names_and_subdomains(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f, 2);
+	struct store_change add[] = {
+		{ STORE_ADD, STORE_NAME, "_ACME-challenge.Example.TEST", "a" },
+		{ STORE_ADD, STORE_NAME, NAME1, "b" },
+		{ STORE_ADD, STORE_SUBDOMAIN, SUB1, "x" },
+		{ STORE_ADD, STORE_NAME, NAME1, "c" },           /* values_kept 2: "a" goes */
+	};
+	assert_int_equal(store_apply(st, add, 4, 100), 0);
+	struct store_value v[16];
+	assert_int_equal(count_values(st, STORE_NAME, NAME1, v), 2);
+	assert_string_equal(v[0].value, "c");
+	assert_string_equal(v[1].value, "b");
+	assert_int_equal(v[0].created, 100);
+	assert_int_equal(count_values(st, STORE_SUBDOMAIN, SUB1, v), 1);
+	assert_int_equal(count_values(st, STORE_SUBDOMAIN, NAME1, v), 0);    /* names and subdomains do not mix */
+
+	/* lego's way: delete the RRset, then add. */
+	struct store_change replace[] = { { STORE_CLEAR, STORE_NAME, NAME1, NULL }, { STORE_ADD, STORE_NAME, NAME1, "d" } };
+	assert_int_equal(store_apply(st, replace, 2, 101), 0);
+	assert_int_equal(count_values(st, STORE_NAME, NAME1, v), 1);
+	assert_string_equal(v[0].value, "d");
+	struct store_change rm[] = { { STORE_REMOVE, STORE_NAME, NAME1, "d" }, { STORE_REMOVE, STORE_SUBDOMAIN, SUB1, "nope" },
+				     { STORE_CLEAR, STORE_SUBDOMAIN, SUB1, NULL } };
+	assert_int_equal(store_apply(st, rm, 3, 102), 0);
+	assert_int_equal(count_values(st, STORE_NAME, NAME1, v), 0);
+	assert_int_equal(count_values(st, STORE_SUBDOMAIN, SUB1, v), 0);
+	assert_int_equal(store_apply(st, NULL, 0, 103), 0);
+	store_close(st);
+}
+
+/* One bad change and none of the batch happens. */
+static void test_apply_is_atomic(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f, 2);
+	char big[STORE_VALUE_MAX + 2];
+	memset(big, 'v', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	struct store_change first[] = { { STORE_ADD, STORE_NAME, NAME1, "keep" } };
+	assert_int_equal(store_apply(st, first, 1, 1), 0);
+	struct store_change bad[] = { { STORE_CLEAR, STORE_NAME, NAME1, NULL }, { STORE_ADD, STORE_SUBDOMAIN, SUB1, "x" },
+				      { STORE_ADD, STORE_NAME, NAME1, big } };
+	assert_int_equal(store_apply(st, bad, 3, 2), -1);
+	struct store_change empty_value[] = { { STORE_CLEAR, STORE_NAME, NAME1, NULL }, { STORE_ADD, STORE_NAME, NAME1, "" } };
+	assert_int_equal(store_apply(st, empty_value, 2, 2), -1);
+	struct store_change no_key[] = { { STORE_CLEAR, STORE_NAME, NAME1, NULL }, { STORE_REMOVE, STORE_NAME, "", "keep" } };
+	assert_int_equal(store_apply(st, no_key, 2, 2), -1);
+	struct store_value v[16];
+	assert_int_equal(count_values(st, STORE_NAME, NAME1, v), 1);
+	assert_string_equal(v[0].value, "keep");
+	assert_int_equal(count_values(st, STORE_SUBDOMAIN, SUB1, v), 0);
+	/* Still usable afterwards. */
+	assert_int_equal(store_apply(st, first, 1, 3), 0);
+	store_close(st);
+}
+
+struct name_walk {
+	char names[8][STORE_DNAME_MAX];
+	int counts[8];
+	int n;
+};
+
+static int walk_name(void *ctx, const char *name, const struct store_value *v)
+{
+	struct name_walk *w = ctx;
+	if (w->n == 0 || strcmp(w->names[w->n - 1], name) != 0)
+		snprintf(w->names[w->n++], STORE_DNAME_MAX, "%s", name);
+	w->counts[w->n - 1]++;
+	return 0;
+}
+
+static void test_names_survive_reopen(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f, 3);
+	struct store_change c[] = { { STORE_ADD, STORE_NAME, NAME1, "1" }, { STORE_ADD, STORE_NAME, "_acme-challenge.b.test", "2" },
+				    { STORE_ADD, STORE_NAME, NAME1, "3" } };
+	assert_int_equal(store_apply(st, c, 3, 7), 0);
+	store_close(st);
+	st = open_ok(f, 3);
+	struct name_walk w = { .n = 0 };
+	assert_int_equal(store_load_names(st, walk_name, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.names[0], "_acme-challenge.b.test");
+	assert_int_equal(w.counts[0], 1);
+	assert_string_equal(w.names[1], NAME1);
+	assert_int_equal(w.counts[1], 2);
+	store_close(st);
+}
+
+/* A store written by the version-1 schema (before UPDATE) is migrated in place, its data kept. */
+static void test_migrate_v1(void **state)
+{
+	struct fx *f = *state;
+	raw_exec(f->db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+			"CREATE TABLE accounts(username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
+			" subdomain TEXT UNIQUE NOT NULL, allowfrom TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
+			"CREATE TABLE txt_values(seq INTEGER PRIMARY KEY AUTOINCREMENT, subdomain TEXT NOT NULL,"
+			" value TEXT NOT NULL, created INTEGER NOT NULL);"
+			"CREATE INDEX txt_values_subdomain_seq ON txt_values(subdomain, seq);"
+			"INSERT INTO meta(key, value) VALUES('schema_version', '1');"
+			"INSERT INTO txt_values(subdomain, value, created) VALUES('" SUB1 "', '" VAL_OLD "', 5);");
+	struct store *st = open_ok(f, 2);
+	struct store_value v[4];
+	assert_int_equal(store_values_get(st, SUB1, v, 4), 1);
+	assert_string_equal(v[0].value, VAL_OLD);
+	struct store_change c[] = { { STORE_ADD, STORE_NAME, NAME1, VAL_NEW } };
+	assert_int_equal(store_apply(st, c, 1, 9), 0);
+	assert_int_equal(store_name_values_get(st, NAME1, v, 4), 1);
+	store_close(st);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	store_close(open_ok(f, 2));                    /* opening again migrates nothing */
 }
 
 int main(void)
@@ -602,6 +736,10 @@ int main(void)
 		T(test_import_edge_rows),
 		T(test_newer_schema_refused),
 		T(test_foreign_database_refused),
+		T(test_apply_names_and_subdomains),
+		T(test_apply_is_atomic),
+		T(test_names_survive_reopen),
+		T(test_migrate_v1),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -136,6 +136,82 @@ static void test_readers_see_whole_sets(void **state)
 	txt_table_free(shared);
 }
 
+/* ---- whole names ---- */
+
+#define W_CHAL "\017_acme-challenge\007example\004test"      /* _acme-challenge.example.test */
+#define W_DEEP "\017_acme-challenge\003www\003app\007example\004test"
+#define W_APP "\003app\007example\004test"
+
+static const struct txt_set *nlookup(struct txt_table *t, const char *wire)
+{
+	return txt_table_name_lookup(t, (const uint8_t *)wire, strlen(wire) + 1);
+}
+
+static void test_names_and_ancestors(void **state)
+{
+	struct txt_table *t = txt_table_new();
+	struct txt_item two[2] = { { "token-b", 20 }, { "token-a", 10 } };
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_CHAL, two, 2), 0);
+	assert_int_equal(txt_table_count(t), 3);                   /* the name, example.test, test */
+	rcu_read_lock();
+	const struct txt_set *s = nlookup(t, "\017_ACME-Challenge\007EXAMPLE\004test");
+	assert_non_null(s);
+	assert_int_equal(s->n, 2);
+	assert_memory_equal(s->v[0].rdata, "\7token-b", 8);
+	assert_int_equal(nlookup(t, "\007example\004test")->n, 0);   /* exists, no values: NODATA */
+	assert_null(nlookup(t, "\003www\007example\004test"));
+	rcu_read_unlock();
+
+	/* A deeper name: app.example.test and www.app.example.test exist while it has values. */
+	struct txt_item one = { "deep", 30 };
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, &one, 1), 0);
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, &one, 1), 0);    /* again: still one name */
+	assert_int_equal(txt_table_count(t), 6);
+	rcu_read_lock();
+	assert_int_equal(nlookup(t, W_APP)->n, 0);
+	assert_int_equal(nlookup(t, W_DEEP)->n, 1);
+	rcu_read_unlock();
+
+	/* Taking the first name's values away keeps what the deeper name still needs. */
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_CHAL, NULL, 0), 0);
+	assert_int_equal(txt_table_count(t), 5);
+	rcu_read_lock();
+	assert_null(nlookup(t, W_CHAL));
+	assert_non_null(nlookup(t, "\007example\004test"));
+	rcu_read_unlock();
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, NULL, 0), 0);
+	assert_int_equal(txt_table_count(t), 0);
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, NULL, 0), 0);    /* nothing there: fine */
+	assert_int_equal(txt_table_count(t), 0);
+	rcu_read_lock();
+	assert_null(nlookup(t, W_APP));
+	assert_null(nlookup(t, "\004test"));
+	rcu_read_unlock();
+
+	/* A name that has values of its own and is also above another one. */
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_APP, &one, 1), 0);
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, &one, 1), 0);
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_APP, NULL, 0), 0);
+	rcu_read_lock();
+	assert_int_equal(nlookup(t, W_APP)->n, 0);
+	rcu_read_unlock();
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, NULL, 0), 0);
+	assert_int_equal(txt_table_count(t), 0);
+
+	/* Bad input changes nothing. */
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)"", &one, 1), -1);
+	struct txt_item many[17];
+	for (int i = 0; i < 17; i++)
+		many[i] = (struct txt_item){ "v", i };
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_CHAL, many, 17), -1);
+	assert_int_equal(txt_table_count(t), 0);
+	rcu_read_lock();
+	assert_null(txt_table_name_lookup(t, (const uint8_t *)"", 1));
+	assert_null(txt_table_name_lookup(t, (const uint8_t *)W_CHAL, 0));
+	rcu_read_unlock();
+	txt_table_free(t);
+}
+
 int main(void)
 {
 	rcu_register_thread();
@@ -144,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_readers_see_whole_sets),
+		cmocka_unit_test(test_names_and_ancestors),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rcu_barrier();
