@@ -2,7 +2,7 @@
 #include "config.h"
 
 #include "log.h"
-#include "tsig.h"
+#include "update_tsig.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -684,7 +684,7 @@ static int h_key_algorithm(struct cfg_ctx *c, const struct key_spec *k, const st
 	const char *s = scalar(c, it);
 	if (!s)
 		return -1;
-	int alg = tsig_alg_parse(s);
+	int alg = utsig_alg_parse(s);
 	if (alg < 0)
 		return cfg_fail(c, node_line(it->node), it->key,
 				"\"%.40s\" is not hmac-sha256, hmac-sha224, hmac-sha384, hmac-sha512, hmac-sha1 or hmac-md5", s);
@@ -714,17 +714,17 @@ static int key_secret_set(struct cfg_ctx *c, size_t line, const char *key, struc
 {
 	if (ck->secret)
 		return cfg_fail(c, line, key, "give secret or secret_file, not both");
-	if (len > TSIG_SECRET_MAX * 2)
-		return cfg_fail(c, line, key, "the secret is longer than %d bytes", TSIG_SECRET_MAX);
+	if (len > UTSIG_SECRET_MAX * 2)
+		return cfg_fail(c, line, key, "the secret is longer than %d bytes", UTSIG_SECRET_MAX);
 	uint8_t *buf = malloc(len / 4 * 3 + 3);
 	if (!buf)
 		return cfg_fail(c, line, key, "out of memory");
 	long n = base64_decode(b64, len, buf);
-	if (n <= 0 || n > TSIG_SECRET_MAX) {
+	if (n <= 0 || n > UTSIG_SECRET_MAX) {
 		OPENSSL_cleanse(buf, len / 4 * 3 + 3);
 		free(buf);
 		return cfg_fail(c, line, key, "not a base64 secret (RFC 4648 with padding, 1 to %d bytes)",
-				TSIG_SECRET_MAX);
+				UTSIG_SECRET_MAX);
 	}
 	ck->secret = buf;
 	ck->secret_len = (size_t)n;
@@ -774,7 +774,7 @@ static int h_key_secret_file(struct cfg_ctx *c, const struct key_spec *k, const 
 	char *path = path_resolve(c, s);
 	if (!path)
 		return cfg_fail(c, node_line(it->node), it->key, "out of memory");
-	char buf[TSIG_SECRET_MAX * 2 + 64];
+	char buf[UTSIG_SECRET_MAX * 2 + 64];
 	ssize_t n = read_small_file(path, buf, sizeof(buf));
 	int err = errno;
 	int rc;

@@ -6,7 +6,7 @@
 
 #include "log.h"
 #include "publish.h"
-#include "tsig.h"
+#include "update_tsig.h"
 #include "wire.h"
 
 #include <ldns/ldns.h>
@@ -50,9 +50,9 @@ struct upd {
 	const struct zone *zone;
 	/* TSIG */
 	bool has_tsig;
-	struct tsig_rr tsig;
+	struct utsig_rr tsig;
 	const struct config_key *key;       /* the configured key the TSIG names */
-	struct tsig_key tkey;
+	struct utsig_key tkey;
 	int tsig_error;                     /* the response's TSIG error; -1: the response has no TSIG */
 	bool sign;                          /* the response is signed with key */
 	bool authed;                        /* MAC and time verified: the key's policy applies */
@@ -98,9 +98,9 @@ static int tsig_gate(struct upd *u)
 	u->key = key_find(u->env->cfg, u->tsig.key);
 	if (!u->key)
 		return refuse(u, RC_NOTAUTH, "unknown key");
-	u->tkey = (struct tsig_key){ u->key->name, (enum tsig_alg)u->key->algorithm, u->key->secret,
+	u->tkey = (struct utsig_key){ u->key->name, (enum tsig_alg)u->key->algorithm, u->key->secret,
 				     u->key->secret_len };
-	int err = tsig_verify(u->msg, &u->tsig, &u->tkey, u->env->now, u->env->cfg->update_fudge);
+	int err = utsig_verify(u->msg, &u->tsig, &u->tkey, u->env->now, u->env->cfg->update_fudge);
 	if (err < 0) {
 		u->tsig_error = -1;
 		return refuse(u, RC_FORMERR, "malformed MAC length");
@@ -630,7 +630,7 @@ static int changes_apply(struct upd *u)
 
 static int process(struct upd *u)
 {
-	int found = tsig_find(u->msg, u->len, &u->tsig);
+	int found = utsig_find(u->msg, u->len, &u->tsig);
 	if (found < 0)
 		return refuse(u, RC_FORMERR, "malformed message or TSIG record");
 	u->has_tsig = found == 1;
@@ -682,7 +682,7 @@ static size_t respond(const struct upd *u, int rcode, uint8_t *out, size_t cap)
 		return 0;
 	if (!u->has_tsig || u->tsig_error < 0)
 		return w.pos;
-	struct tsig_reply r = { .key = u->sign ? &u->tkey : NULL, .req = &u->tsig, .error = (uint16_t)u->tsig_error,
+	struct utsig_reply r = { .key = u->sign ? &u->tkey : NULL, .req = &u->tsig, .error = (uint16_t)u->tsig_error,
 				.time_signed = (uint64_t)u->env->now, .fudge = (uint16_t)u->env->cfg->update_fudge };
 	if (u->tsig_error == TSIG_BADTIME) {
 		/* RFC 8945 5.2.3: the client's time and fudge, and ours in Other Data, so the client can verify. */
@@ -691,7 +691,7 @@ static size_t respond(const struct upd *u, int rcode, uint8_t *out, size_t cap)
 		put_u48(r.other, (uint64_t)u->env->now);
 		r.other_len = 6;
 	}
-	size_t n = tsig_append(out, w.pos, cap, &r);
+	size_t n = utsig_append(out, w.pos, cap, &r);
 	if (n == 0)
 		log_error("update: cannot sign the response for key %s", u->key ? u->key->name : "?");
 	return n;

@@ -4,7 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
-#include "tsig.h"
+#include "update_tsig.h"
 #include "txt_table.h"
 #include "update.h"
 #include "zonedb.h"

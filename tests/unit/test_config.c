@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "tsig.h"
+#include "update_tsig.h"
 
 #include <arpa/inet.h>
 #include <limits.h>

@@ -10,7 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
-#include "tsig.h"
+#include "update_tsig.h"
 #include "txt_table.h"
 #include "update.h"
 #include "wire.h"
@@ -702,8 +702,8 @@ static void test_tsig_placement_and_truncation(void **state)
 	size_t len;
 	assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
 	ldns_pkt_free(p);
-	struct tsig_rr rr;
-	assert_int_equal(tsig_find(wire, len, &rr), 1);
+	struct utsig_rr rr;
+	assert_int_equal(utsig_find(wire, len, &rr), 1);
 	assert_int_equal(rr.mac_len, 32);
 
 	/* The MAC truncated to 16 bytes (RFC 8945 5.2.2.1 allows it; we take only full MACs). */

@@ -1,6 +1,6 @@
 /* TSIG (RFC 8945) with OpenSSL's HMAC: ldns 1.8 cannot serve here, its signer always writes error 0 and no
  * other data (so no BADTIME answer), it has no HMAC-SHA224 and misspells HMAC-SHA384 ("hmac-shac384."). */
-#include "tsig.h"
+#include "update_tsig.h"
 
 #include "wire.h"
 
@@ -30,7 +30,7 @@ static const struct alg_info algs[TSIG_ALG_COUNT] = {
 	[TSIG_HMAC_SHA512] = { "hmac-sha512", "\013hmac-sha512", "SHA2-512", 64 },
 };
 
-int tsig_alg_parse(const char *s)
+int utsig_alg_parse(const char *s)
 {
 	size_t n = s ? strlen(s) : 0;
 	if (n > 1 && s[n - 1] == '.')
@@ -43,17 +43,17 @@ int tsig_alg_parse(const char *s)
 	return -1;
 }
 
-const char *tsig_alg_text(enum tsig_alg a)
+const char *utsig_alg_text(enum tsig_alg a)
 {
 	return algs[a].text;
 }
 
-size_t tsig_alg_mac_len(enum tsig_alg a)
+size_t utsig_alg_mac_len(enum tsig_alg a)
 {
 	return algs[a].len;
 }
 
-int tsig_alg_from_wire(const uint8_t *alg)
+int utsig_alg_from_wire(const uint8_t *alg)
 {
 	size_t len = wire_name_len(alg);
 	for (int a = 0; a < TSIG_ALG_COUNT; a++)
@@ -76,7 +76,7 @@ static uint16_t skip_rr(struct wire_rd *r)
 }
 
 /* Reads the TSIG record at r->pos, which must end exactly at the end of the message. */
-static int read_tsig(struct wire_rd *r, struct tsig_rr *rr)
+static int read_tsig(struct wire_rd *r, struct utsig_rr *rr)
 {
 	uint8_t name[WIRE_NAME_MAX];
 	rr->offset = r->pos;
@@ -105,7 +105,7 @@ static int read_tsig(struct wire_rd *r, struct tsig_rr *rr)
 	return r->err || r->pos != end ? -1 : 1;
 }
 
-int tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *rr)
+int utsig_find(const uint8_t *msg, size_t len, struct utsig_rr *rr)
 {
 	struct wire_rd r = { .pkt = msg, .len = len };
 	memset(rr, 0, sizeof(*rr));
@@ -137,7 +137,7 @@ struct mac_ctx {
 	bool ok;
 };
 
-static void mac_begin(struct mac_ctx *m, const struct tsig_key *key)
+static void mac_begin(struct mac_ctx *m, const struct utsig_key *key)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)algs[key->alg].digest, 0),
@@ -189,7 +189,7 @@ static void mac_add_variables(struct mac_ctx *m, const uint8_t *key, const uint8
 }
 
 /* The request's MAC: the message as it was before the TSIG was added (original ID, ARCOUNT one less). */
-static size_t request_mac(const uint8_t *msg, const struct tsig_rr *rr, const struct tsig_key *key,
+static size_t request_mac(const uint8_t *msg, const struct utsig_rr *rr, const struct utsig_key *key,
 			  uint8_t out[TSIG_MAC_MAX])
 {
 	uint8_t hdr[12];
@@ -207,10 +207,10 @@ static size_t request_mac(const uint8_t *msg, const struct tsig_rr *rr, const st
 	return mac_end(&m, out);
 }
 
-int tsig_verify(const uint8_t *msg, const struct tsig_rr *rr, const struct tsig_key *key, int64_t now,
+int utsig_verify(const uint8_t *msg, const struct utsig_rr *rr, const struct utsig_key *key, int64_t now,
 		uint32_t max_fudge)
 {
-	if (tsig_alg_from_wire(rr->alg) != (int)key->alg)
+	if (utsig_alg_from_wire(rr->alg) != (int)key->alg)
 		return TSIG_BADKEY;                /* a known key name with another algorithm (RFC 8945 5.2.1) */
 	size_t full = algs[key->alg].len, half = (full + 1) / 2;
 	if (rr->mac_len == 0)
@@ -240,9 +240,9 @@ static void put_u16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-size_t tsig_append(uint8_t *buf, size_t len, size_t cap, const struct tsig_reply *r)
+size_t utsig_append(uint8_t *buf, size_t len, size_t cap, const struct utsig_reply *r)
 {
-	const struct tsig_rr *req = r->req;
+	const struct utsig_rr *req = r->req;
 	uint8_t mac[TSIG_MAC_MAX];
 	size_t mac_len = 0;
 	if (r->key) {
