@@ -8,7 +8,7 @@ PKGS    := libcurl ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jan
 # Debian packages: libraries, then the real peers the tests run.
 DEB_LIBS  := build-essential pkg-config libldns-dev libevent-dev libyaml-dev libjansson-dev libsqlite3-dev \
              libssl-dev libcurl4-openssl-dev libcmocka-dev libpq-dev liburcu-dev libcrypt-dev
-DEB_PEERS := pebble lego bind9-dnsutils knot-dnsutils curl sqlite3 openssl ca-certificates procps iproute2 uacme time bind9 unbound jq knot pdns-server pdns-backend-sqlite3 faketime dnsperf nsd python3
+DEB_PEERS := pebble lego bind9-dnsutils knot-dnsutils curl sqlite3 openssl ca-certificates procps iproute2 uacme time bind9 unbound jq knot pdns-server pdns-backend-sqlite3 faketime dnsperf nsd python3 postgresql
 DEB_ALL   := $(DEB_LIBS) $(DEB_PEERS)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
