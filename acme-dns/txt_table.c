@@ -35,7 +35,11 @@ struct txt_table {
 	struct cds_lfht *ht;
 	uint64_t seed;
 	size_t count;
+	size_t buckets;               /* what the last resize of ours asked for */
 };
+
+#define TXT_BUCKETS_MIN 1024
+#define TXT_BUCKETS_MAX (1UL << 24)
 
 static uint64_t txt_hash(const struct txt_table *t, const uint8_t *label, size_t len)
 {
@@ -71,7 +75,8 @@ struct txt_table *txt_table_new(void)
 		return NULL;
 	if (getrandom(&t->seed, sizeof(t->seed), 0) != sizeof(t->seed))
 		t->seed = (uint64_t)(uintptr_t)t;
-	t->ht = cds_lfht_new(1024, 1024, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	t->buckets = TXT_BUCKETS_MIN;
+	t->ht = cds_lfht_new(TXT_BUCKETS_MIN, TXT_BUCKETS_MIN, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	if (!t->ht) {
 		free(t);
 		return NULL;
@@ -117,23 +122,31 @@ static int label_ok(const char *s, size_t len)
 	return 1;
 }
 
+/* One allocation per set: the box, the values, then their rdata packed behind them. A dns-01 value is 43
+ * characters, so a set of one costs about 100 bytes instead of a fixed 256-byte buffer per value. */
 static struct txt_set_box *set_build(const struct txt_item *items, size_t n)
 {
-	struct txt_set_box *b = calloc(1, sizeof(*b) + n * sizeof(struct txt_value));
+	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(items[i].value);
+		if (len > 255)
+			return NULL;
+		bytes += len + 1;
+	}
+	struct txt_set_box *b = calloc(1, sizeof(*b) + n * sizeof(struct txt_value) + bytes);
 	if (!b)
 		return NULL;
 	b->set.n = (uint32_t)n;
+	uint8_t *data = (uint8_t *)&b->set.v[n];
 	for (size_t i = 0; i < n; i++) {
 		size_t len = strlen(items[i].value);
-		if (len > 255) {
-			free(b);
-			return NULL;
-		}
 		struct txt_value *v = &b->set.v[i];
 		v->created = items[i].created;
 		v->rdlen = (uint8_t)len;
-		v->rdata[0] = (uint8_t)len;
-		memcpy(v->rdata + 1, items[i].value, len);
+		data[0] = (uint8_t)len;
+		memcpy(data + 1, items[i].value, len);
+		v->rdata = data;
+		data += len + 1;
 	}
 	return b;
 }
@@ -189,8 +202,21 @@ static struct txt_entry *label_entry_get(struct txt_table *t, const char *subdom
 	return label_ok(subdomain, len) ? entry_get(t, (const uint8_t *)subdomain, len) : NULL;
 }
 
+/* Grows the table by eight at once, on the writer's thread, when it holds more entries than buckets. The
+ * automatic resize runs later in a background thread: while a million names are loaded at start it lags so far
+ * behind that the chains grow long and every insert walks them (start-up went from 1 s to tens of seconds).
+ * Readers go on during a resize; it must run outside a read-side section. */
+static void table_grow(struct txt_table *t)
+{
+	if (t->count < t->buckets || t->buckets >= TXT_BUCKETS_MAX)
+		return;
+	t->buckets *= 8;
+	cds_lfht_resize(t->ht, t->buckets);
+}
+
 int txt_table_register(struct txt_table *t, const char *subdomain)
 {
+	table_grow(t);
 	rcu_read_lock();
 	struct txt_entry *e = label_entry_get(t, subdomain);
 	rcu_read_unlock();
@@ -211,6 +237,7 @@ int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_i
 	struct txt_set_box *b = set_build(items, n);
 	if (!b)
 		return -1;
+	table_grow(t);
 	rcu_read_lock();
 	struct txt_entry *e = label_entry_get(t, subdomain);
 	if (e)
@@ -281,6 +308,7 @@ int txt_table_name_set(struct txt_table *t, const uint8_t *name, const struct tx
 	if (!b)
 		return -1;
 	int rc = 0;
+	table_grow(t);
 	rcu_read_lock();
 	struct txt_entry *e = entry_find(t, lname, len);
 	if (n > 0 && !(e && e->has_values)) {

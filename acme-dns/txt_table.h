@@ -12,8 +12,8 @@ struct txt_table;
 /* One published value set, immutable once readers can see it. */
 struct txt_value {
 	int64_t created;          /* unix seconds */
+	const uint8_t *rdata;     /* TXT rdata: length byte + characters (in the set's own allocation) */
 	uint8_t rdlen;            /* length of the character-string */
-	uint8_t rdata[256];       /* TXT rdata: length byte + characters */
 };
 struct txt_set {
 	uint32_t n;               /* 0 = registered, nothing to serve (NODATA) */
