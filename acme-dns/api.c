@@ -4,6 +4,7 @@
 #include "log.h"
 #include "password.h"
 #include "publish.h"
+#include "secretfile.h"
 
 #include <sys/queue.h>
 
@@ -837,6 +838,8 @@ static SSL_CTX *tls_load(const char *cert, const char *key, char *errbuf, size_t
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
 		snprintf(errbuf, errlen, "%s: %s", cert, tls_reason(why, sizeof(why)));
+	else if (secret_path_check(key, errbuf, errlen) != 0)
+		;                       /* errbuf says who else may read the private key */
 	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)
 		snprintf(errbuf, errlen, "%s: %s", key, tls_reason(why, sizeof(why)));
 	else if (SSL_CTX_check_private_key(ctx) != 1)

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "secretfile.h"
 #include "update_tsig.h"
 
 #include <openssl/crypto.h>
@@ -614,6 +615,18 @@ static int h_ns_addresses(struct cfg_ctx *c, const struct key_spec *k, const str
 }
 
 /* ns_addresses are served as records of ns_name inside the zone: ns_name must be the zone or below it. */
+/* A configuration that holds secrets itself (update.keys[].secret) is a secret file too. */
+static void check_inline_secrets(struct cfg_ctx *c, const struct config *cfg)
+{
+	char why[512];
+	for (size_t i = 0; i < cfg->n_keys; i++)
+		if (cfg->keys[i].secret_inline && secret_path_check(c->file, why, sizeof(why)) != 0) {
+			cfg_fail(c, cfg->keys[i].line, "update.keys", "holds the secret of key %s, but %s",
+				 cfg->keys[i].name, why);
+			return;
+		}
+}
+
 static void check_ns_addresses(struct cfg_ctx *c, const struct config *cfg)
 {
 	if (!cfg->n_ns_addresses || !cfg->ns_name || !cfg->zone)
@@ -736,6 +749,7 @@ static int h_key_secret(struct cfg_ctx *c, const struct key_spec *k, const struc
 	const char *s = scalar(c, it);
 	if (!s)
 		return -1;
+	((struct config_key *)base)->secret_inline = true;
 	return key_secret_set(c, node_line(it->node), it->key, base, s, strlen(s));
 }
 
@@ -774,7 +788,11 @@ static int h_key_secret_file(struct cfg_ctx *c, const struct key_spec *k, const 
 	char *path = path_resolve(c, s);
 	if (!path)
 		return cfg_fail(c, node_line(it->node), it->key, "out of memory");
-	char buf[UTSIG_SECRET_MAX * 2 + 64];
+	char buf[UTSIG_SECRET_MAX * 2 + 64], why[512];
+	if (access(path, F_OK) == 0 && secret_path_check(path, why, sizeof(why)) != 0) {
+		free(path);
+		return cfg_fail(c, node_line(it->node), it->key, "%s", why);
+	}
 	ssize_t n = read_small_file(path, buf, sizeof(buf));
 	int err = errno;
 	int rc;
@@ -1147,6 +1165,8 @@ struct config *config_load(const char *path, char *errbuf, size_t errlen)
 		config_parse(&c, cfg);
 		if (!c.failed)
 			check_ns_addresses(&c, cfg);
+		if (!c.failed)
+			check_inline_secrets(&c, cfg);
 	}
 	free(c.dir);
 	if (c.failed) {

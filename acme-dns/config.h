@@ -28,6 +28,7 @@ struct config_key {
 	size_t line;              /* of the entry, for messages */
 	int algorithm;            /* enum tsig_alg (default HMAC-SHA256) */
 	uint8_t *secret;          /* the decoded secret; wiped when freed */
+	bool secret_inline;       /* given in the configuration itself (secret:), not in a secret_file */
 	size_t secret_len;
 	char **subdomains;        /* account subdomains under dns.zone it may write, lower case */
 	size_t n_subdomains;

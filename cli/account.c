@@ -5,6 +5,7 @@
 #include "certs.h"
 #include "key.h"
 #include "log.h"
+#include "secretfile.h"
 
 #include <openssl/crypto.h>
 
@@ -59,6 +60,13 @@ static int load_key(struct cli_ctx *c, struct cli_account *acc)
 	if (rc < 0)
 		return cli_out_fail(c->out, CLI_EXIT_INTERNAL, "state", NULL, NULL, "%s/%s/account.key: %s",
 				    state_path(c->st), acc->dir, strerror(errno));
+	char path[4200], why[512];
+	snprintf(path, sizeof(path), "%s/%s/account.key", state_path(c->st), acc->dir);
+	if (secret_path_check(path, why, sizeof(why)) != 0) {
+		OPENSSL_cleanse(pem, len);
+		free(pem);
+		return cli_out_fail(c->out, CLI_EXIT_INTERNAL, "state", NULL, NULL, "%s", why);
+	}
 	acc->key = key_from_pem(pem, len);
 	OPENSSL_cleanse(pem, len);
 	free(pem);

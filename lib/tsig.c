@@ -2,6 +2,7 @@
 #include "tsig.h"
 
 #include "log.h"
+#include "secretfile.h"
 
 #include <ldns/ldns.h>
 #include <openssl/core_names.h>
@@ -388,12 +389,11 @@ static char *kf_read(const char *path, size_t *len, char *errbuf, size_t errlen)
 	}
 	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > TSIG_KEYFILE_MAX) {
 		snprintf(errbuf, errlen, "%s: not a regular file of at most %d bytes", path, TSIG_KEYFILE_MAX);
+	} else if (secret_fd_check(fileno(fp), path, errbuf, errlen) != 0) {
+		/* errbuf says why */
 	} else if ((buf = malloc((size_t)st.st_size + 1))) {
 		*len = fread(buf, 1, (size_t)st.st_size, fp);
 		buf[*len] = '\0';
-		if (st.st_mode & 004)
-			log_warn("TSIG key file %s is readable by everyone (mode %04o): chmod o-r it", path,
-				 (unsigned)(st.st_mode & 07777));
 	} else {
 		snprintf(errbuf, errlen, "out of memory");
 	}

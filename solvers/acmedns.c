@@ -2,6 +2,7 @@
 #include "acmedns.h"
 
 #include "log.h"
+#include "secretfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,6 +114,8 @@ static json_t *ad_storage_load(const char *path, char *errbuf, size_t errlen)
 	} else if (!S_ISREG(st.st_mode) || st.st_size > AD_STORAGE_MAX) {
 		snprintf(errbuf, errlen, "acme-dns storage %s: not a regular file under %ld bytes", path,
 			 AD_STORAGE_MAX);
+	} else if (secret_fd_check(fd, path, errbuf, errlen) != 0) {
+		/* it holds the accounts' API keys */
 	} else if (st.st_size == 0) {
 		root = json_object();
 	} else if (!(root = json_loadfd(fd, 0, &jerr))) {
@@ -121,8 +124,8 @@ static json_t *ad_storage_load(const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "acme-dns storage %s: expected a JSON object of accounts by domain", path);
 		json_decref(root);
 		root = NULL;
-	} else if (st.st_mode & 077) {
-		log_warn("acme-dns storage %s holds API keys but is mode %04o: chmod 600 it", path,
+	} else if (st.st_mode & 070) {
+		log_warn("acme-dns storage %s holds API keys but its group may read it (mode %04o): chmod 600 it", path,
 			 (unsigned)(st.st_mode & 07777));
 	}
 	if (fd >= 0)

@@ -408,6 +408,16 @@ else
 	not_ok "acme-dnsd -t with a broken zone file: non-zero exit naming broken.test.zone:4" "exit $rc" "$out"
 fi
 
+# A TLS private key other users may read: acme-dnsd refuses to start, naming the file and the fix.
+cp "$T/tls1.key" "$T/open.key" && chmod 644 "$T/open.key"
+write_config "$T/openkey.yaml" store="$T/openkey.db" tls_cert="$T/tls1.pem" tls_key="$T/open.key"
+out=$(timeout -k 5 20 "$ADNSD" -c "$T/openkey.yaml" 2>&1) && rc=0 || rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && printf '%s' "$out" | grep -q "open.key: other users may read it (mode 0644): chmod o-rwx"; then
+	ok "a TLS key readable by other users: acme-dnsd does not start (exit $rc) and says chmod o-rwx"
+else
+	not_ok "a TLS key readable by other users: acme-dnsd does not start and says chmod o-rwx" "exit $rc" "$out"
+fi
+
 # ---- import of a joohoi/acme-dns v1 database ----
 FIX=$REPO/tests/fixtures/acme-dns-v1.sqlite3
 [ -f "$FIX" ] || FIX=/work/shared/fixtures/acme-dns-v1.sqlite3

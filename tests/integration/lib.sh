@@ -292,6 +292,7 @@ write_config() {
 		echo "  level: $log_level"
 		echo "  format: text"
 	} >"$file"
+	chmod 600 "$file"      # it may hold TSIG secrets (update.keys), which acme-dnsd keeps from other users
 	ZONE=$zone
 }
 

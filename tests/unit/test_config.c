@@ -918,6 +918,21 @@ static void test_update_secret_file(void **state)
 	assert_non_null(f);
 	fputs("  " SECRET32 "\n\n", f);
 	fclose(f);
+	/* A configuration holding a secret itself must be kept from other users too. */
+	write_config_in(dir, MIN "update:\n  keys:\n    - name: inline\n      secret: \"YQ==\"\n");
+	chmod(path, 0644);
+	assert_null(config_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "update.keys: holds the secret of key inline, but "));
+	assert_non_null(strstr(err, "other users may read it (mode 0644)"));
+	unlink(path);
+	/* A secret file other users may read is refused, naming the file and the fix. */
+	chmod(file, 0644);
+	write_config_in(dir, MIN "update:\n  keys:\n    - name: lego\n      secret_file: lego.secret\n");
+	assert_null(config_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "update.keys[0].secret_file: "));
+	assert_non_null(strstr(err, "other users may read it (mode 0644): chmod o-rwx"));
+	unlink(path);
+	chmod(file, 0600);
 	write_config_in(dir, MIN "update:\n  keys:\n    - name: lego\n      secret_file: lego.secret\n"
 				 "    - name: missing\n      secret_file: nothere.secret\n");
 	struct config *cfg = config_load(path, err, sizeof(err));
