@@ -76,7 +76,7 @@ struct txt_table *txt_table_new(void)
 	if (getrandom(&t->seed, sizeof(t->seed), 0) != sizeof(t->seed))
 		t->seed = (uint64_t)(uintptr_t)t;
 	t->buckets = TXT_BUCKETS_MIN;
-	t->ht = cds_lfht_new(TXT_BUCKETS_MIN, TXT_BUCKETS_MIN, 0, CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	t->ht = cds_lfht_new(TXT_BUCKETS_MIN, TXT_BUCKETS_MIN, 0, 0, NULL);   /* grown by table_grow */
 	if (!t->ht) {
 		free(t);
 		return NULL;
@@ -89,6 +89,16 @@ static struct txt_set_box *set_box_of(struct txt_set *s)
 	return caa_container_of(s, struct txt_set_box, set);
 }
 
+/* The set of a name registered without values: one shared, never freed, so a million registered accounts do not
+ * cost a million allocations (and as many deferred frees when their first values arrive). */
+static struct txt_set_box empty_box;
+
+static void set_box_release(struct txt_set *s)
+{
+	if (s != &empty_box.set)
+		free(set_box_of(s));
+}
+
 void txt_table_free(struct txt_table *t)
 {
 	if (!t)
@@ -99,7 +109,7 @@ void txt_table_free(struct txt_table *t)
 	cds_lfht_for_each(t->ht, &it, node) {
 		struct txt_entry *e = caa_container_of(node, struct txt_entry, node);
 		cds_lfht_del(t->ht, node);
-		free(set_box_of(e->set));
+		set_box_release(e->set);
 		free(e);
 	}
 	rcu_read_unlock();
@@ -159,7 +169,7 @@ static void set_free_rcu(struct rcu_head *head)
 static void entry_free_rcu(struct rcu_head *head)
 {
 	struct txt_entry *e = caa_container_of(head, struct txt_entry, rcu);
-	free(set_box_of(e->set));
+	set_box_release(e->set);
 	free(e);
 }
 
@@ -180,16 +190,12 @@ static struct txt_entry *entry_get(struct txt_table *t, const uint8_t *key, size
 	if (e)
 		return e;
 	e = calloc(1, sizeof(*e) + len);
-	struct txt_set_box *empty = set_build(NULL, 0);
-	if (!e || !empty) {
-		free(e);
-		free(empty);
+	if (!e)
 		return NULL;
-	}
 	e->len = (uint8_t)len;
 	for (size_t i = 0; i < len; i++)
 		e->key[i] = (uint8_t)tolower(key[i]);
-	e->set = &empty->set;
+	e->set = &empty_box.set;
 	cds_lfht_node_init(&e->node);
 	cds_lfht_add(t->ht, txt_hash(t, key, len), &e->node);
 	t->count++;
@@ -227,7 +233,8 @@ int txt_table_register(struct txt_table *t, const char *subdomain)
 static void entry_publish(struct txt_entry *e, struct txt_set_box *b)
 {
 	struct txt_set *old = rcu_xchg_pointer(&e->set, &b->set);
-	call_rcu(&set_box_of(old)->rcu, set_free_rcu);
+	if (old != &empty_box.set)
+		call_rcu(&set_box_of(old)->rcu, set_free_rcu);
 }
 
 int txt_table_set(struct txt_table *t, const char *subdomain, const struct txt_item *items, size_t n)
