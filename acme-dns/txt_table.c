@@ -208,7 +208,8 @@ static struct txt_entry *label_entry_get(struct txt_table *t, const char *subdom
 	return label_ok(subdomain, len) ? entry_get(t, (const uint8_t *)subdomain, len) : NULL;
 }
 
-/* Grows the table by eight at once, on the writer's thread, when it holds more entries than buckets. The
+/* Doubles the table, on the writer's thread, when it holds as many entries as buckets (a chain stays about one
+ * node long; buckets cost 8 bytes each, so growing further ahead would cost memory for nothing). The
  * automatic resize runs later in a background thread: while a million names are loaded at start it lags so far
  * behind that the chains grow long and every insert walks them (start-up went from 1 s to tens of seconds).
  * Readers go on during a resize; it must run outside a read-side section. */
@@ -216,7 +217,7 @@ static void table_grow(struct txt_table *t)
 {
 	if (t->count < t->buckets || t->buckets >= TXT_BUCKETS_MAX)
 		return;
-	t->buckets *= 8;
+	t->buckets *= 2;
 	cds_lfht_resize(t->ht, t->buckets);
 }
 
