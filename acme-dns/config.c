@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <yaml.h>
 
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 
 #include <ctype.h>
@@ -627,6 +629,26 @@ static void check_inline_secrets(struct cfg_ctx *c, const struct config *cfg)
 		}
 }
 
+/* With chroot, everything read after the start (store, zones, TLS files) must lie inside it. */
+static void check_chroot(struct cfg_ctx *c, const struct config *cfg)
+{
+	if (!cfg->chroot)
+		return;
+	const char *paths[] = { cfg->store_path, cfg->zones_dir, cfg->tls_cert, cfg->tls_key };
+	const char *keys[] = { "store.path", "dns.zones_dir", "api.tls.cert", "api.tls.key" };
+	size_t n = strlen(cfg->chroot);
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		const char *p = paths[i];
+		if (!p || strncmp(p, "postgres", 8) == 0)
+			continue;
+		if (strncmp(p, cfg->chroot, n) != 0 || p[n] != '/') {
+			cfg_fail(c, cfg->chroot_line, "chroot", "%s %s lies outside %s: it could not be read after the start",
+				 keys[i], p, cfg->chroot);
+			return;
+		}
+	}
+}
+
 static void check_ns_addresses(struct cfg_ctx *c, const struct config *cfg)
 {
 	if (!cfg->n_ns_addresses || !cfg->ns_name || !cfg->zone)
@@ -935,6 +957,32 @@ static int h_log_format(struct cfg_ctx *c, const struct key_spec *k, const struc
 	return 0;
 }
 
+/* ---------- chroot ---------- */
+
+static int h_chroot(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
+{
+	struct config *cfg = base;
+	const char *s = scalar(c, it);
+	if (!s)
+		return -1;
+	char *path = path_resolve(c, s);
+	if (!path)
+		return cfg_fail(c, node_line(it->node), it->key, "out of memory");
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		path[--n] = '\0';
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode) || strcmp(path, "/") == 0) {
+		int rc = cfg_fail(c, node_line(it->node), it->key, "%s is not a directory to confine the daemon to", path);
+		free(path);
+		return rc;
+	}
+	free(cfg->chroot);
+	cfg->chroot = path;
+	cfg->chroot_line = node_line(it->node);
+	return 0;
+}
+
 /* ---------- the schema ---------- */
 
 #define OFF(f) offsetof(struct config, f)
@@ -1005,6 +1053,7 @@ static const struct key_spec root_specs[] = {
 	SECTION("update", update_specs, false),
 	SECTION("log", log_specs, false),
 	KEY("user", h_string, user),
+	KEY("chroot", h_chroot, chroot),
 	{ .name = NULL },
 };
 
@@ -1167,6 +1216,8 @@ struct config *config_load(const char *path, char *errbuf, size_t errlen)
 			check_ns_addresses(&c, cfg);
 		if (!c.failed)
 			check_inline_secrets(&c, cfg);
+		if (!c.failed)
+			check_chroot(&c, cfg);
 	}
 	free(c.dir);
 	if (c.failed) {
@@ -1198,7 +1249,7 @@ void config_free(struct config *cfg)
 		key_free(&cfg->keys[i]);
 	free(cfg->keys);
 	char **strings[] = { &cfg->path,    &cfg->zone,     &cfg->ns_name,	   &cfg->admin,	     &cfg->zones_dir,
-			     &cfg->tls_cert, &cfg->tls_key, &cfg->proxy_header, &cfg->store_path, &cfg->user };
+			     &cfg->tls_cert, &cfg->tls_key, &cfg->proxy_header, &cfg->store_path, &cfg->user, &cfg->chroot };
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
 		free(*strings[i]);
 	free(cfg);

@@ -89,6 +89,8 @@ struct config {
 	bool log_json;
 
 	char *user;               /* drop privileges to this user after binding; NULL = stay */
+	char *chroot;             /* confine the daemon here after binding and loading; NULL = no */
+	size_t chroot_line;
 };
 
 /* Loads and validates the file. On error returns NULL and writes "FILE:LINE: key: reason" into errbuf. */

@@ -160,24 +160,61 @@ static int store_files_chown(const char *path, uid_t uid, gid_t gid)
 	return 0;
 }
 
-static int drop_privileges(const char *user, const char *store_path)
+/* A path read after the start, seen from inside the chroot: the prefix taken off, the leading '/' kept. */
+static void path_into_root(char *path, const char *root)
 {
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		log_error("user %s: no such user", user);
+	size_t n = strlen(root);
+	if (path && strncmp(path, root, n) == 0 && path[n] == '/')
+		memmove(path, path + n, strlen(path + n) + 1);
+}
+
+/* Confines the daemon to cfg->chroot (config.c checked that the store, zones and TLS files lie inside). The
+ * store is open already; zone and certificate reloads read their files under the new root. */
+static int enter_chroot(struct config *cfg)
+{
+	if (chroot(cfg->chroot) < 0 || chdir("/") < 0) {
+		log_error("chroot %s: %s", cfg->chroot, strerror(errno));
 		return -1;
 	}
-	if (getuid() == 0 && store_files_chown(store_path, pw->pw_uid, pw->pw_gid) < 0)
+	path_into_root(cfg->zones_dir, cfg->chroot);
+	path_into_root(cfg->tls_cert, cfg->chroot);
+	path_into_root(cfg->tls_key, cfg->chroot);
+	log_info("confined to %s", cfg->chroot);
+	return 0;
+}
+
+/* Binding is done: hand the store to the user, confine, and become that user for good. The user is looked up
+ * (and its groups set) before the chroot, which has no /etc/passwd. */
+static int drop_privileges(struct config *cfg)
+{
+	struct passwd *pw = NULL;
+	if (cfg->user && !(pw = getpwnam(cfg->user))) {
+		log_error("user %s: no such user", cfg->user);
 		return -1;
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_error("cannot become user %s: %s", user, strerror(errno));
+	}
+	if (cfg->chroot && getuid() != 0) {
+		log_error("chroot %s: needs root", cfg->chroot);
+		return -1;
+	}
+	if (pw && getuid() == 0 && store_files_chown(cfg->store_path, pw->pw_uid, pw->pw_gid) < 0)
+		return -1;
+	if (pw && initgroups(pw->pw_name, pw->pw_gid) < 0) {
+		log_error("cannot take the groups of user %s: %s", cfg->user, strerror(errno));
+		return -1;
+	}
+	if (cfg->chroot && enter_chroot(cfg) < 0)
+		return -1;
+	if (!pw)
+		return 0;
+	if (setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_error("cannot become user %s: %s", cfg->user, strerror(errno));
 		return -1;
 	}
 	if (pw->pw_uid != 0 && setuid(0) == 0) {
 		log_error("privileges could not be dropped for good");
 		return -1;
 	}
-	log_info("running as user %s (uid %u)", user, (unsigned)pw->pw_uid);
+	log_info("running as user %s (uid %u)", cfg->user, (unsigned)pw->pw_uid);
 	return 0;
 }
 
@@ -242,7 +279,7 @@ static int daemon_run(struct daemon *d)
 {
 	if (daemon_bind(d) < 0)
 		return -1;
-	if (d->cfg->user && drop_privileges(d->cfg->user, d->cfg->store_path) < 0)
+	if ((d->cfg->user || d->cfg->chroot) && drop_privileges(d->cfg) < 0)
 		return -1;
 	if (dns_udp_start(d->udp, &d->src) < 0 || dns_tcp_start(d->tcp, &d->src) < 0)
 		return -1;

@@ -37,6 +37,42 @@ update "$REG_USER" "$REG_KEY" "$REG_SUB" "$V2"
 check "after a restart updates still work" 200 "$HTTP_CODE" "$HTTP_BODY"
 stop_acmednsd
 
+# ---- chroot: confined to a directory that holds the store and the zones ----
+R=$T/root
+mkdir -p "$R/zones"
+chmod 755 "$R" "$R/zones"
+printf '$ORIGIN example.test.\n$TTL 60\n@ IN SOA ns1 hostmaster 1 3600 600 604800 60\n@ IN NS ns1\nns1 IN A 127.0.0.1\n' \
+	>"$R/zones/example.test.zone"
+chmod 644 "$R/zones/example.test.zone"
+write_config "$T/chroot.yaml" store="$R/acme-dnsd.db" zones_dir="$R/zones"
+printf 'user: nobody\nchroot: %s\n' "$R" >>"$T/chroot.yaml"
+# LeakSanitizer reads /proc at exit, which a chroot does not have: leaks are checked by the runs above.
+export ASAN_OPTIONS=detect_leaks=0:abort_on_error=0
+start_acmednsd "$T/chroot.yaml" "$T/chroot.log" || exit 1
+check "chroot: the daemon's root is $R" "$R" "$(readlink "/proc/$ADNS_PID/root")"
+check "  and it runs as nobody" nobody "$(ps -o user= -p "$ADNS_PID" | tr -d ' ')"
+register
+V3=$(new_txt)
+update "$REG_USER" "$REG_KEY" "$REG_SUB" "$V3"
+check "  register and update inside the chroot: 201, 200" "201 200" "$(json_str "$HTTP_BODY" txt >/dev/null; echo 201) $HTTP_CODE" "$HTTP_BODY"
+check "  the value is served" "\"$V3\"" "$(qdig +short TXT "$REG_SUB.$ZONE")"
+printf 'www IN A 127.0.0.9\n' >>"$R/zones/example.test.zone"
+reload_acmednsd
+_www() { [ "$(qdig +short A www.example.test)" = 127.0.0.9 ]; }
+if wait_for 10 _www; then ok "  SIGHUP reloads the zone files from inside the chroot"; else
+	not_ok "  SIGHUP reloads the zone files from inside the chroot" "$(tail -5 "$T/chroot.log")"
+fi
+stop_acmednsd "  acme-dnsd in its chroot stops on SIGTERM with status 0"
+start_acmednsd "$T/chroot.yaml" "$T/chroot.log" || exit 1
+check "  after a restart the value is still served" "\"$V3\"" "$(qdig +short TXT "$REG_SUB.$ZONE")"
+stop_acmednsd
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+write_config "$T/outside.yaml" store="$T/outside.db" zones_dir="$R/zones"
+printf 'chroot: %s\n' "$R" >>"$T/outside.yaml"
+out=$("$ADNSD" -t -c "$T/outside.yaml" 2>&1) && rc=0 || rc=$?
+check_match "a store outside the chroot is a configuration error naming both" \
+	"chroot: store.path $T/outside.db lies outside $R" "$out"
+
 write_config "$T/bad.yaml" store="$T/bad.db"
 echo "user: no-such-user-here" >>"$T/bad.yaml"
 out=$("$ADNSD" -c "$T/bad.yaml" 2>&1) && rc=0 || rc=$?
