@@ -583,7 +583,7 @@ static void rd_name(struct rd *r, uint8_t out[TSIG_WIRE_NAME_MAX])
 	out[0] = 0;
 }
 
-/* Skips one resource record; returns its type (0 with r->err set when it is cut short). */
+/* Skips one resource record and returns its type; r->err is set when the record is cut short. */
 static uint16_t rd_skip_rr(struct rd *r)
 {
 	uint8_t owner[TSIG_WIRE_NAME_MAX];
