@@ -3,7 +3,7 @@
 
 #include "log.h"
 #include "secretfile.h"
-#include "update_tsig.h"
+#include "tsig.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -681,6 +681,16 @@ static int h_proxies(struct cfg_ctx *c, const struct key_spec *k, const struct i
 
 /* ---------- update (RFC 2136 with TSIG) ---------- */
 
+/* An update.keys[] entry while it is read. Its algorithm and decoded secret may come in any order, so they wait
+ * here until the whole entry is known, become the entry's TSIG key, and the decoded copy is wiped: the secret
+ * then lives in the key alone. */
+struct key_draft {
+	struct config_key ck;
+	enum tsig_alg algorithm;
+	uint8_t *secret;
+	size_t secret_len;
+};
+
 /* A TSIG key name: labels of letters, digits, '-' and '_', 1..63 bytes each, 253 in all (after normalizing). */
 static bool keyname_valid(const char *s)
 {
@@ -719,11 +729,9 @@ static int h_key_algorithm(struct cfg_ctx *c, const struct key_spec *k, const st
 	const char *s = scalar(c, it);
 	if (!s)
 		return -1;
-	int alg = utsig_alg_parse(s);
-	if (alg < 0)
+	if (tsig_alg_parse(s, &((struct key_draft *)base)->algorithm) != 0)
 		return cfg_fail(c, node_line(it->node), it->key,
 				"\"%.40s\" is not hmac-sha256, hmac-sha224, hmac-sha384, hmac-sha512, hmac-sha1 or hmac-md5", s);
-	*(int *)field(base, k) = alg;
 	return 0;
 }
 
@@ -743,26 +751,26 @@ static long base64_decode(const char *s, size_t len, uint8_t *out)
 	return n < 0 ? -1 : (long)n - (long)pad;
 }
 
-/* Decodes a secret into the key; line and key name the place for messages. */
-static int key_secret_set(struct cfg_ctx *c, size_t line, const char *key, struct config_key *ck, const char *b64,
+/* Decodes a secret into the entry; line and key name the place for messages. */
+static int key_secret_set(struct cfg_ctx *c, size_t line, const char *key, struct key_draft *d, const char *b64,
 			  size_t len)
 {
-	if (ck->secret)
+	if (d->secret)
 		return cfg_fail(c, line, key, "give secret or secret_file, not both");
-	if (len > UTSIG_SECRET_MAX * 2)
-		return cfg_fail(c, line, key, "the secret is longer than %d bytes", UTSIG_SECRET_MAX);
+	if (len > TSIG_SECRET_MAX * 2)
+		return cfg_fail(c, line, key, "the secret is longer than %d bytes", TSIG_SECRET_MAX);
 	uint8_t *buf = malloc(len / 4 * 3 + 3);
 	if (!buf)
 		return cfg_fail(c, line, key, "out of memory");
 	long n = base64_decode(b64, len, buf);
-	if (n <= 0 || n > UTSIG_SECRET_MAX) {
+	if (n <= 0 || n > TSIG_SECRET_MAX) {
 		OPENSSL_cleanse(buf, len / 4 * 3 + 3);
 		free(buf);
 		return cfg_fail(c, line, key, "not a base64 secret (RFC 4648 with padding, 1 to %d bytes)",
-				UTSIG_SECRET_MAX);
+				TSIG_SECRET_MAX);
 	}
-	ck->secret = buf;
-	ck->secret_len = (size_t)n;
+	d->secret = buf;
+	d->secret_len = (size_t)n;
 	return 0;
 }
 
@@ -771,7 +779,7 @@ static int h_key_secret(struct cfg_ctx *c, const struct key_spec *k, const struc
 	const char *s = scalar(c, it);
 	if (!s)
 		return -1;
-	((struct config_key *)base)->secret_inline = true;
+	((struct key_draft *)base)->ck.secret_inline = true;
 	return key_secret_set(c, node_line(it->node), it->key, base, s, strlen(s));
 }
 
@@ -805,12 +813,12 @@ static int h_key_secret_file(struct cfg_ctx *c, const struct key_spec *k, const 
 	const char *s = scalar(c, it);
 	if (!s)
 		return -1;
-	if (((struct config_key *)base)->secret)
+	if (((struct key_draft *)base)->secret)
 		return cfg_fail(c, node_line(it->node), it->key, "give secret or secret_file, not both");
 	char *path = path_resolve(c, s);
 	if (!path)
 		return cfg_fail(c, node_line(it->node), it->key, "out of memory");
-	char buf[UTSIG_SECRET_MAX * 2 + 64], why[512];
+	char buf[TSIG_SECRET_MAX * 2 + 64], why[512];
 	if (access(path, F_OK) == 0 && secret_path_check(path, why, sizeof(why)) != 0) {
 		free(path);
 		return cfg_fail(c, node_line(it->node), it->key, "%s", why);
@@ -869,22 +877,21 @@ static bool subdomain_valid(const char *s)
 
 static int h_key_subdomains(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
 {
-	struct config_key *ck = base;
+	struct config_key *ck = &((struct key_draft *)base)->ck;
 	return name_list(c, it, CONFIG_MAX_KEY_SUBS, subdomain_valid, "a subdomain label", &ck->subdomains,
 			 &ck->n_subdomains);
 }
 
 static int h_key_zones(struct cfg_ctx *c, const struct key_spec *k, const struct item *it, void *base)
 {
-	struct config_key *ck = base;
+	struct config_key *ck = &((struct key_draft *)base)->ck;
 	ck->all_zones = false;
 	return name_list(c, it, CONFIG_MAX_KEY_ZONES, hostname_valid, "a zone name", &ck->zones, &ck->n_zones);
 }
 
-#define KOFF(f) offsetof(struct config_key, f)
 static const struct key_spec key_specs[] = {
-	{ .name = "name", .parse = h_key_name, .off = KOFF(name), .required = true },
-	{ .name = "algorithm", .parse = h_key_algorithm, .off = KOFF(algorithm) },
+	{ .name = "name", .parse = h_key_name, .off = offsetof(struct key_draft, ck.name), .required = true },
+	{ .name = "algorithm", .parse = h_key_algorithm },
 	{ .name = "secret", .parse = h_key_secret },
 	{ .name = "secret_file", .parse = h_key_secret_file },
 	{ .name = "subdomains", .parse = h_key_subdomains },
@@ -892,19 +899,36 @@ static const struct key_spec key_specs[] = {
 	{ .name = NULL },
 };
 
+/* Reads the entry's mapping into d, then makes its TSIG key. */
+static int key_draft_read(struct cfg_ctx *c, const struct item *it, struct key_draft *d)
+{
+	char err[256];
+	if (it->node->type != YAML_MAPPING_NODE)
+		return cfg_fail(c, d->ck.line, it->key, "expected a mapping (name, algorithm, secret...), found %s",
+				node_kind(it->node));
+	if (parse_mapping(c, it->node, key_specs, it->key, d->ck.line, d) < 0)
+		return -1;
+	if (!d->secret)
+		return cfg_fail(c, d->ck.line, it->key, "secret or secret_file is required");
+	d->ck.tsig = tsig_key_new_raw(d->ck.name, d->algorithm, d->secret, d->secret_len, err, sizeof(err));
+	if (!d->ck.tsig)
+		return cfg_fail(c, d->ck.line, it->key, "%s", err);
+	return 0;
+}
+
 static int key_entry(struct cfg_ctx *c, const struct item *it, struct config_key *keys, size_t i)
 {
-	struct config_key *ck = &keys[i];
-	ck->line = node_line(it->node);
-	ck->algorithm = TSIG_HMAC_SHA256;
-	ck->all_zones = true;
-	if (it->node->type != YAML_MAPPING_NODE)
-		return cfg_fail(c, ck->line, it->key, "expected a mapping (name, algorithm, secret...), found %s",
-				node_kind(it->node));
-	if (parse_mapping(c, it->node, key_specs, it->key, ck->line, ck) < 0)
+	struct key_draft d = { .ck = { .line = node_line(it->node), .all_zones = true },
+			       .algorithm = TSIG_HMAC_SHA256 };
+	int rc = key_draft_read(c, it, &d);
+	const struct config_key *ck = &keys[i];
+	keys[i] = d.ck;                     /* read in full or not, config_free frees what it holds */
+	if (d.secret) {
+		OPENSSL_cleanse(d.secret, d.secret_len);
+		free(d.secret);
+	}
+	if (rc < 0)
 		return -1;
-	if (!ck->secret)
-		return cfg_fail(c, ck->line, it->key, "secret or secret_file is required");
 	for (size_t j = 0; j < i; j++)
 		if (strcmp(keys[j].name, ck->name) == 0)
 			return cfg_fail(c, ck->line, it->key, "key name \"%s\" is already used by update.keys[%zu]", ck->name,
@@ -1229,9 +1253,7 @@ struct config *config_load(const char *path, char *errbuf, size_t errlen)
 
 static void key_free(struct config_key *k)
 {
-	if (k->secret)
-		OPENSSL_cleanse(k->secret, k->secret_len);
-	free(k->secret);
+	tsig_key_free(k->tsig);
 	free(k->name);
 	for (size_t i = 0; i < k->n_subdomains; i++)
 		free(k->subdomains[i]);

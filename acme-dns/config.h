@@ -22,14 +22,14 @@ struct config_listen {
 	char text[80];            /* as written in the file, for logs */
 };
 
+struct tsig_key;
+
 /* update.keys[]: a TSIG key and what it may change with RFC 2136 UPDATE. */
 struct config_key {
 	char *name;               /* lower case, no trailing dot */
 	size_t line;              /* of the entry, for messages */
-	int algorithm;            /* enum tsig_alg (default HMAC-SHA256) */
-	uint8_t *secret;          /* the decoded secret; wiped when freed */
-	bool secret_inline;       /* given in the configuration itself (secret:), not in a secret_file */
-	size_t secret_len;
+	struct tsig_key *tsig;    /* name, algorithm (default HMAC-SHA256) and secret (lib/tsig.h); freed wiped */
+	bool secret_inline;       /* the secret is in the configuration itself (secret:), not in a secret_file */
 	char **subdomains;        /* account subdomains under dns.zone it may write, lower case */
 	size_t n_subdomains;
 	bool all_zones;           /* no zones: key given: _acme-challenge names in every zone served */

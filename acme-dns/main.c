@@ -4,7 +4,7 @@
 #include "dns.h"
 #include "log.h"
 #include "store.h"
-#include "update_tsig.h"
+#include "tsig.h"
 #include "txt_table.h"
 #include "wire.h"
 #include "zonedb.h"
@@ -138,8 +138,9 @@ static void update_keys_check(const struct daemon *d)
 			if (!txt_table_lookup(d->txt, (const uint8_t *)k->subdomains[j], strlen(k->subdomains[j])))
 				log_warn("update key %s: subdomain %s has no account (yet)", k->name, k->subdomains[j]);
 		rcu_read_unlock();
-		log_info("update key %s (%s): %s, %zu account subdomains", k->name, utsig_alg_text(k->algorithm),
-			 k->all_zones ? "every zone" : "listed zones", k->n_subdomains);
+		log_info("update key %s (%s): %s, %zu account subdomains", k->name,
+			 tsig_alg_name(tsig_key_alg(k->tsig)), k->all_zones ? "every zone" : "listed zones",
+			 k->n_subdomains);
 	}
 }
 

@@ -1,4 +1,4 @@
-/* RFC 2136 UPDATE with TSIG: framing and the TSIG gate on the wire, the sections read by ldns, zone and
+/* RFC 2136 UPDATE with TSIG: framing and the TSIG gate on the wire (lib/tsig.c), the sections read by ldns, zone and
  * prerequisite checks (RFC 2136 section 3), the key's policy, then one store transaction and a publish, all
  * under the writers' lock. UPDATE is rare, so clarity wins over speed here: ldns allocates, the query path
  * does not. */
@@ -6,7 +6,7 @@
 
 #include "log.h"
 #include "publish.h"
-#include "update_tsig.h"
+#include "tsig.h"
 #include "wire.h"
 
 #include <ldns/ldns.h>
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum { T_SOA = 6, T_TXT = 16, T_OPT = 41, T_TKEY = 249, T_IXFR = 251, T_AXFR = 252, T_MAILB = 253,
+enum { T_SOA = 6, T_TXT = 16, T_OPT = 41, T_TKEY = 249, T_TSIG = 250, T_IXFR = 251, T_AXFR = 252, T_MAILB = 253,
        T_MAILA = 254, T_ANY = 255 };
 enum { C_IN = 1, C_NONE = 254, C_ANY = 255 };
 enum { RC_NOERROR = 0, RC_FORMERR = 1, RC_SERVFAIL = 2, RC_NXDOMAIN = 3, RC_NOTIMP = 4, RC_REFUSED = 5,
@@ -50,9 +50,8 @@ struct upd {
 	const struct zone *zone;
 	/* TSIG */
 	bool has_tsig;
-	struct utsig_rr tsig;
+	struct tsig_rr tsig;
 	const struct config_key *key;       /* the configured key the TSIG names */
-	struct utsig_key tkey;
 	int tsig_error;                     /* the response's TSIG error; -1: the response has no TSIG */
 	bool sign;                          /* the response is signed with key */
 	bool authed;                        /* MAC and time verified: the key's policy applies */
@@ -77,14 +76,11 @@ static int refuse(struct upd *u, int rcode, const char *why)
 
 /* ---- the TSIG gate (RFC 8945 section 5.2) ---- */
 
-static const struct config_key *key_find(const struct config *cfg, const uint8_t *lname)
+static const struct config_key *key_find(const struct config *cfg, const struct tsig_rr *rr)
 {
-	for (size_t i = 0; i < cfg->n_keys; i++) {
-		uint8_t w[WIRE_NAME_MAX];
-		size_t n = wire_name_from_str(cfg->keys[i].name, w);
-		if (n && n == wire_name_len(lname) && memcmp(w, lname, n) == 0)
+	for (size_t i = 0; i < cfg->n_keys; i++)
+		if (tsig_request_names(rr, cfg->keys[i].tsig))
 			return &cfg->keys[i];
-	}
 	return NULL;
 }
 
@@ -95,12 +91,10 @@ static int tsig_gate(struct upd *u)
 	if (!u->has_tsig)
 		return RC_NOERROR;
 	u->tsig_error = TSIG_BADKEY;
-	u->key = key_find(u->env->cfg, u->tsig.key);
+	u->key = key_find(u->env->cfg, &u->tsig);
 	if (!u->key)
 		return refuse(u, RC_NOTAUTH, "unknown key");
-	u->tkey = (struct utsig_key){ u->key->name, (enum tsig_alg)u->key->algorithm, u->key->secret,
-				     u->key->secret_len };
-	int err = utsig_verify(u->msg, &u->tsig, &u->tkey, u->env->now, u->env->cfg->update_fudge);
+	int err = tsig_request_verify(u->msg, &u->tsig, u->key->tsig, u->env->now, u->env->cfg->update_fudge);
 	if (err < 0) {
 		u->tsig_error = -1;
 		return refuse(u, RC_FORMERR, "malformed MAC length");
@@ -196,7 +190,7 @@ static int zone_check(struct upd *u)
 
 static bool type_is_meta(uint16_t t)
 {
-	return t == T_OPT || t == TSIG_RR_TYPE || t == T_TKEY || t == T_IXFR || t == T_AXFR || t == T_MAILA ||
+	return t == T_OPT || t == T_TSIG || t == T_TKEY || t == T_IXFR || t == T_AXFR || t == T_MAILA ||
 	       t == T_MAILB;
 }
 
@@ -630,7 +624,7 @@ static int changes_apply(struct upd *u)
 
 static int process(struct upd *u)
 {
-	int found = utsig_find(u->msg, u->len, &u->tsig);
+	int found = tsig_find(u->msg, u->len, &u->tsig);
 	if (found < 0)
 		return refuse(u, RC_FORMERR, "malformed message or TSIG record");
 	u->has_tsig = found == 1;
@@ -656,12 +650,6 @@ static int process(struct upd *u)
 	return rc;
 }
 
-static void put_u48(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 6; i++)
-		p[i] = (uint8_t)(v >> (40 - 8 * i));
-}
-
 /* Header, the zone section echoed, and the TSIG record when the request had one we could read. */
 static size_t respond(const struct upd *u, int rcode, uint8_t *out, size_t cap)
 {
@@ -682,16 +670,16 @@ static size_t respond(const struct upd *u, int rcode, uint8_t *out, size_t cap)
 		return 0;
 	if (!u->has_tsig || u->tsig_error < 0)
 		return w.pos;
-	struct utsig_reply r = { .key = u->sign ? &u->tkey : NULL, .req = &u->tsig, .error = (uint16_t)u->tsig_error,
-				.time_signed = (uint64_t)u->env->now, .fudge = (uint16_t)u->env->cfg->update_fudge };
+	struct tsig_response r = { .key = u->sign ? u->key->tsig : NULL, .req = &u->tsig,
+				   .error = (uint16_t)u->tsig_error, .time_signed = (uint64_t)u->env->now,
+				   .fudge = (uint16_t)u->env->cfg->update_fudge };
 	if (u->tsig_error == TSIG_BADTIME) {
 		/* RFC 8945 5.2.3: the client's time and fudge, and ours in Other Data, so the client can verify. */
 		r.time_signed = u->tsig.time_signed;
 		r.fudge = u->tsig.fudge;
-		put_u48(r.other, (uint64_t)u->env->now);
-		r.other_len = 6;
+		r.other_time = (uint64_t)u->env->now;
 	}
-	size_t n = utsig_append(out, w.pos, cap, &r);
+	size_t n = tsig_response_append(out, w.pos, cap, &r);
 	if (n == 0)
 		log_error("update: cannot sign the response for key %s", u->key ? u->key->name : "?");
 	return n;

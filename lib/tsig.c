@@ -1,4 +1,7 @@
-/* TSIG (RFC 8945): keys from flags or a BIND key file, HMAC signing of requests, checking the TSIG of answers. */
+/* TSIG (RFC 8945), both sides: keys from bytes, base64 or a BIND key file; signing a request and checking its
+ * answer (the rfc2136 solver); finding and checking the TSIG of a request and signing its response (acme-dnsd).
+ * One MAC routine serves all four: the MAC always covers [the request's MAC] + the message as it was before its
+ * TSIG RR was added + the TSIG variables, and only where the message and the variables come from differs. */
 #include "tsig.h"
 
 #include "log.h"
@@ -17,33 +20,57 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define TSIG_SECRET_MAX 512             /* decoded bytes; tsig-keygen makes one digest's length */
-#define TSIG_NAME_MAX 256
+#define TSIG_NAME_MAX 256               /* a key name in text */
 #define TSIG_KEYFILE_MAX (64 * 1024)    /* a key file is a few lines: a big one is the wrong file */
 #define TSIG_TOKEN_MAX 1024
+#define TSIG_TYPE 250
 #define TSIG_CLASS_ANY 255
+#define DNS_HEADER 12
+#define DNS_ARCOUNT_OFF 10
 
 struct tsig_key {
-	char name[TSIG_NAME_MAX];
+	char name[TSIG_NAME_MAX];               /* lower case, no trailing dot */
+	uint8_t wire[TSIG_WIRE_NAME_MAX];       /* the same in canonical wire form, as the MAC covers it */
 	enum tsig_alg alg;
 	uint8_t secret[TSIG_SECRET_MAX];
 	size_t secret_len;
 };
 
 static const struct {
-	enum tsig_alg alg;
 	const char *name;               /* for people and for parsing */
-	const char *wire;               /* the algorithm's domain name (RFC 8945 section 6) */
+	const char *text;               /* the algorithm's domain name (RFC 8945 section 6), without the root */
+	const char *wire;               /* the same in wire form: the literal's NUL is the root label */
 	const char *digest;             /* OpenSSL's name */
+	size_t mac_len;                 /* the full MAC */
 } tsig_algs[] = {
-	{ TSIG_HMAC_MD5, "hmac-md5", "hmac-md5.sig-alg.reg.int.", "MD5" },
-	{ TSIG_HMAC_SHA1, "hmac-sha1", "hmac-sha1.", "SHA1" },
-	{ TSIG_HMAC_SHA224, "hmac-sha224", "hmac-sha224.", "SHA224" },
-	{ TSIG_HMAC_SHA256, "hmac-sha256", "hmac-sha256.", "SHA256" },
-	{ TSIG_HMAC_SHA384, "hmac-sha384", "hmac-sha384.", "SHA384" },
-	{ TSIG_HMAC_SHA512, "hmac-sha512", "hmac-sha512.", "SHA512" },
+	[TSIG_HMAC_MD5] = { "hmac-md5", "hmac-md5.sig-alg.reg.int", "\010hmac-md5\007sig-alg\003reg\003int", "MD5",
+			    16 },
+	[TSIG_HMAC_SHA1] = { "hmac-sha1", "hmac-sha1", "\011hmac-sha1", "SHA1", 20 },
+	[TSIG_HMAC_SHA224] = { "hmac-sha224", "hmac-sha224", "\013hmac-sha224", "SHA224", 28 },
+	[TSIG_HMAC_SHA256] = { "hmac-sha256", "hmac-sha256", "\013hmac-sha256", "SHA256", 32 },
+	[TSIG_HMAC_SHA384] = { "hmac-sha384", "hmac-sha384", "\013hmac-sha384", "SHA384", 48 },
+	[TSIG_HMAC_SHA512] = { "hmac-sha512", "hmac-sha512", "\013hmac-sha512", "SHA512", 64 },
 };
 #define N_ALGS (sizeof(tsig_algs) / sizeof(tsig_algs[0]))
+
+/* ---- wire names ---- */
+
+/* The length of an uncompressed wire name, the root label included. Only for names this file made or read. */
+static size_t name_len(const uint8_t *name)
+{
+	size_t n = 0;
+
+	while (name[n] != 0)
+		n += (size_t)name[n] + 1;
+	return n + 1;
+}
+
+static bool name_eq(const uint8_t *a, const uint8_t *b)
+{
+	size_t n = name_len(a);
+
+	return n == name_len(b) && memcmp(a, b, n) == 0;
+}
 
 /* ---- algorithms ---- */
 
@@ -54,10 +81,9 @@ int tsig_alg_parse(const char *s, enum tsig_alg *alg)
 	if (len > 0 && s[len - 1] == '.')
 		len--;
 	for (size_t i = 0; len > 0 && i < N_ALGS; i++) {
-		size_t wlen = strlen(tsig_algs[i].wire) - 1;
 		if ((strlen(tsig_algs[i].name) == len && strncasecmp(s, tsig_algs[i].name, len) == 0) ||
-		    (wlen == len && strncasecmp(s, tsig_algs[i].wire, len) == 0)) {
-			*alg = tsig_algs[i].alg;
+		    (strlen(tsig_algs[i].text) == len && strncasecmp(s, tsig_algs[i].text, len) == 0)) {
+			*alg = (enum tsig_alg)i;
 			return 0;
 		}
 	}
@@ -96,11 +122,12 @@ static int tsig_b64_decode(const char *in, uint8_t *out, size_t outcap, size_t *
 	return rc;
 }
 
-/* A key name as TSIG writes it: a DNS name, lower case, no trailing dot. */
+/* A key name as TSIG writes it: a DNS name, lower case, no trailing dot; and its wire form for the MAC. */
 static int tsig_name_set(struct tsig_key *k, const char *name)
 {
 	ldns_rdf *d;
 	size_t len = name ? strlen(name) : 0;
+	int rc = -1;
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
@@ -110,28 +137,65 @@ static int tsig_name_set(struct tsig_key *k, const char *name)
 		k->name[i] = (char)tolower((unsigned char)name[i]);
 	k->name[len] = '\0';
 	d = ldns_dname_new_frm_str(k->name);
+	if (d && ldns_rdf_size(d) <= sizeof k->wire) {
+		ldns_dname2canonical(d);
+		memcpy(k->wire, ldns_rdf_data(d), ldns_rdf_size(d));
+		rc = 0;
+	}
 	ldns_rdf_deep_free(d);
-	return d ? 0 : -1;
+	return rc;
 }
 
-struct tsig_key *tsig_key_new(const char *name, const char *alg, const char *secret_b64, char *errbuf,
-			      size_t errlen)
+/* A key with its name set, or NULL with errbuf set. */
+static struct tsig_key *tsig_key_alloc(const char *name, char *errbuf, size_t errlen)
 {
 	struct tsig_key *k = calloc(1, sizeof *k);
 
 	if (!k) {
 		snprintf(errbuf, errlen, "out of memory");
-		return NULL;
-	}
-	if (tsig_name_set(k, name) != 0) {
+	} else if (tsig_name_set(k, name) != 0) {
 		snprintf(errbuf, errlen, "TSIG key name \"%.64s\" is not a DNS name", name ? name : "");
-	} else if (tsig_alg_parse(alg ? alg : "hmac-sha256", &k->alg) != 0) {
+		tsig_key_free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+struct tsig_key *tsig_key_new(const char *name, const char *alg, const char *secret_b64, char *errbuf,
+			      size_t errlen)
+{
+	struct tsig_key *k = tsig_key_alloc(name, errbuf, errlen);
+
+	if (!k)
+		return NULL;
+	if (tsig_alg_parse(alg ? alg : "hmac-sha256", &k->alg) != 0) {
 		snprintf(errbuf, errlen, "TSIG algorithm \"%.40s\" is unknown (hmac-sha256, hmac-sha1, hmac-sha224, "
 			 "hmac-sha384, hmac-sha512, hmac-md5)", alg);
 	} else if (!secret_b64 || tsig_b64_decode(secret_b64, k->secret, sizeof k->secret, &k->secret_len) != 0) {
 		snprintf(errbuf, errlen, "the TSIG secret of key %s is not base64 of 1 to %d bytes", k->name,
 			 TSIG_SECRET_MAX);
 	} else {
+		return k;
+	}
+	tsig_key_free(k);
+	return NULL;
+}
+
+struct tsig_key *tsig_key_new_raw(const char *name, enum tsig_alg alg, const uint8_t *secret, size_t len,
+				  char *errbuf, size_t errlen)
+{
+	struct tsig_key *k = tsig_key_alloc(name, errbuf, errlen);
+
+	if (!k)
+		return NULL;
+	if ((size_t)alg >= N_ALGS) {
+		snprintf(errbuf, errlen, "TSIG key %s: unknown algorithm %d", k->name, (int)alg);
+	} else if (!secret || len == 0 || len > sizeof k->secret) {
+		snprintf(errbuf, errlen, "the TSIG secret of key %s is not 1 to %d bytes", k->name, TSIG_SECRET_MAX);
+	} else {
+		k->alg = alg;
+		memcpy(k->secret, secret, len);
+		k->secret_len = len;
 		return k;
 	}
 	tsig_key_free(k);
@@ -154,6 +218,12 @@ const char *tsig_key_name(const struct tsig_key *k)
 enum tsig_alg tsig_key_alg(const struct tsig_key *k)
 {
 	return k->alg;
+}
+
+bool tsig_key_equal(const struct tsig_key *a, const struct tsig_key *b)
+{
+	return strcmp(a->name, b->name) == 0 && a->alg == b->alg && a->secret_len == b->secret_len &&
+	       CRYPTO_memcmp(a->secret, b->secret, a->secret_len) == 0;
 }
 
 /* ---- BIND key files ---- */
@@ -437,7 +507,293 @@ struct tsig_key *tsig_key_file(const char *path, const char *name, char *errbuf,
 	return key;
 }
 
+/* ---- reading a message: bounded, every read checked ---- */
+
+/* A reader whose first error sticks: later reads return 0 and pos never passes len. */
+struct rd {
+	const uint8_t *p;
+	size_t len, pos;
+	bool err;
+};
+
+static bool rd_need(struct rd *r, size_t n)
+{
+	if (r->err || n > r->len - r->pos)
+		r->err = true;
+	return !r->err;
+}
+
+static uint16_t rd_u16(struct rd *r)
+{
+	uint16_t v = 0;
+
+	if (rd_need(r, 2)) {
+		v = (uint16_t)(r->p[r->pos] << 8 | r->p[r->pos + 1]);
+		r->pos += 2;
+	}
+	return v;
+}
+
+static uint32_t rd_u32(struct rd *r)
+{
+	uint32_t hi = rd_u16(r);
+
+	return hi << 16 | rd_u16(r);
+}
+
+static void rd_skip(struct rd *r, size_t n)
+{
+	if (rd_need(r, n))
+		r->pos += n;
+}
+
+/* DNS names compare case-insensitively in ASCII only, whatever the locale (RFC 4343). */
+static uint8_t ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 'a' - 'A') : c;
+}
+
+/* Reads a name, following compression pointers, into out as lower-case uncompressed wire: the canonical form
+ * the MAC covers (RFC 8945 section 4.3.3). A pointer must go back before the name part it completes, so a name
+ * cannot loop; the extended label types are errors. */
+static void rd_name(struct rd *r, uint8_t out[TSIG_WIRE_NAME_MAX])
+{
+	size_t at = r->pos, before = r->pos, n = 0, resume = 0;
+
+	while (!r->err) {
+		uint8_t c = at < r->len ? r->p[at] : 0xff;
+		if ((c & 0xc0) == 0xc0 && at + 1 < r->len) {
+			size_t target = (size_t)(c & 0x3f) << 8 | r->p[at + 1];
+			resume = resume ? resume : at + 2;
+			r->err = target >= before;
+			at = before = target;
+		} else if (c > 63 || at + 1 + c > r->len || n + 1 + c > TSIG_WIRE_NAME_MAX) {
+			r->err = true;
+		} else {
+			out[n++] = c;
+			for (size_t i = 1; i <= c; i++)
+				out[n++] = ascii_lower(r->p[at + i]);
+			at += 1 + (size_t)c;
+			if (c == 0) {
+				r->pos = resume ? resume : at;
+				return;
+			}
+		}
+	}
+	out[0] = 0;
+}
+
+/* Skips one resource record and returns its type; r->err is set when the record is cut short. */
+static uint16_t rd_skip_rr(struct rd *r)
+{
+	uint8_t owner[TSIG_WIRE_NAME_MAX];
+	uint16_t type;
+
+	rd_name(r, owner);
+	type = rd_u16(r);
+	rd_skip(r, 6);
+	rd_skip(r, rd_u16(r));
+	return type;
+}
+
+/* Reads the TSIG RR at r->pos, which must end exactly at the end of the message. */
+static int rd_tsig(struct rd *r, struct tsig_rr *rr)
+{
+	uint16_t cls, rdlen;
+	uint32_t ttl;
+	uint64_t hi;
+	size_t end;
+
+	rr->offset = r->pos;
+	rd_name(r, rr->key);
+	rd_u16(r);
+	cls = rd_u16(r);
+	ttl = rd_u32(r);
+	rdlen = rd_u16(r);
+	end = r->pos + rdlen;
+	rd_name(r, rr->alg);
+	if (r->err || cls != TSIG_CLASS_ANY || ttl != 0 || end != r->len)
+		return -1;
+	hi = rd_u16(r);
+	rr->time_signed = hi << 32 | rd_u32(r);
+	rr->fudge = rd_u16(r);
+	rr->mac_len = rd_u16(r);
+	rr->mac = r->p + r->pos;
+	rd_skip(r, rr->mac_len);
+	rr->orig_id = rd_u16(r);
+	rr->error = rd_u16(r);
+	rr->other_len = rd_u16(r);
+	rr->other = r->p + r->pos;
+	rd_skip(r, rr->other_len);
+	return r->err || r->pos != end ? -1 : 1;
+}
+
+int tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *rr)
+{
+	struct rd r = { .p = msg, .len = len };
+	uint8_t name[TSIG_WIRE_NAME_MAX];
+	uint16_t qd, an, ns, ar;
+	uint32_t records;
+
+	memset(rr, 0, sizeof *rr);
+	rd_skip(&r, 4);
+	qd = rd_u16(&r);
+	an = rd_u16(&r);
+	ns = rd_u16(&r);
+	ar = rd_u16(&r);
+	records = (uint32_t)an + ns + ar;
+	for (unsigned i = 0; i < qd && !r.err; i++) {
+		rd_name(&r, name);
+		rd_skip(&r, 4);
+	}
+	for (uint32_t i = 0; i < records && !r.err; i++) {
+		size_t start = r.pos;
+		if (rd_skip_rr(&r) != TSIG_TYPE)
+			continue;
+		if (i + 1 != records || ar == 0 || r.err)
+			return -1;                     /* a TSIG must be the very last record (RFC 8945 5.1) */
+		r.pos = start;
+		return rd_tsig(&r, rr);
+	}
+	return r.err || r.pos != r.len ? -1 : 0;
+}
+
 /* ---- the MAC ---- */
+
+/* The fields of a TSIG RR but its MAC (RFC 8945 section 4.2), names in lower-case wire form. All but the original
+ * ID are the TSIG variables the MAC covers after the message (section 4.3.3). */
+struct tsig_vars {
+	const uint8_t *key, *alg;
+	uint64_t time;
+	uint16_t fudge, orig_id, error, other_len;
+	const uint8_t *other;
+};
+
+/* The message a MAC covers: its header as it was before the TSIG RR was added (the original ID, ARCOUNT without
+ * the TSIG), the rest up to the RR, and first the request's MAC when a response is signed or checked. */
+struct tsig_covered {
+	const uint8_t *prior;           /* the request's MAC; NULL when the message is a request */
+	size_t prior_len;
+	uint8_t hdr[DNS_HEADER];
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/* A message about to be signed: as it is. */
+static void covered_as_is(struct tsig_covered *c, const uint8_t *msg, size_t len, const uint8_t *prior,
+			  size_t prior_len)
+{
+	*c = (struct tsig_covered){ .prior = prior, .prior_len = prior_len, .body = msg + DNS_HEADER,
+				    .body_len = len - DNS_HEADER };
+	memcpy(c->hdr, msg, DNS_HEADER);
+}
+
+/* A signed message being checked: without its TSIG RR, with the ID it was signed with. */
+static void covered_before_tsig(struct tsig_covered *c, const uint8_t *msg, const struct tsig_rr *rr,
+				const uint8_t *prior, size_t prior_len)
+{
+	uint16_t ar;
+
+	covered_as_is(c, msg, rr->offset, prior, prior_len);
+	ar = (uint16_t)(c->hdr[DNS_ARCOUNT_OFF] << 8 | c->hdr[DNS_ARCOUNT_OFF + 1]) - 1;
+	c->hdr[0] = (uint8_t)(rr->orig_id >> 8);
+	c->hdr[1] = (uint8_t)rr->orig_id;
+	c->hdr[DNS_ARCOUNT_OFF] = (uint8_t)(ar >> 8);
+	c->hdr[DNS_ARCOUNT_OFF + 1] = (uint8_t)ar;
+}
+
+/* An HMAC fed piece by piece; the first failure sticks in ok. */
+struct mac_ctx {
+	EVP_MAC *mac;
+	EVP_MAC_CTX *ctx;
+	bool ok;
+};
+
+static void mac_begin(struct mac_ctx *m, const struct tsig_key *k)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)tsig_algs[k->alg].digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	m->ctx = m->mac ? EVP_MAC_CTX_new(m->mac) : NULL;
+	m->ok = m->ctx && EVP_MAC_init(m->ctx, k->secret, k->secret_len, params) == 1;
+}
+
+static void mac_add(struct mac_ctx *m, const void *p, size_t n)
+{
+	if (m->ok && n)
+		m->ok = EVP_MAC_update(m->ctx, p, n) == 1;
+}
+
+static void mac_add_u16(struct mac_ctx *m, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	mac_add(m, b, 2);
+}
+
+/* Ends the computation into out (TSIG_MAC_MAX bytes); returns the MAC's length, 0 on failure. The context
+ * holds the key: freeing it wipes it. */
+static size_t mac_end(struct mac_ctx *m, uint8_t *out)
+{
+	size_t n = 0;
+
+	if (m->ok && EVP_MAC_final(m->ctx, out, &n, TSIG_MAC_MAX) != 1)
+		n = 0;
+	EVP_MAC_CTX_free(m->ctx);
+	EVP_MAC_free(m->mac);
+	return m->ok ? n : 0;
+}
+
+/* The MAC of RFC 8945 section 4.3: [prior MAC] + message + TSIG variables. Returns its length, 0 on failure. */
+static size_t tsig_mac(const struct tsig_key *k, const struct tsig_covered *c, const struct tsig_vars *v,
+		       uint8_t out[TSIG_MAC_MAX])
+{
+	uint8_t t[6] = { (uint8_t)(v->time >> 40), (uint8_t)(v->time >> 32), (uint8_t)(v->time >> 24),
+			 (uint8_t)(v->time >> 16), (uint8_t)(v->time >> 8), (uint8_t)v->time };
+	static const uint8_t class_ttl[6] = { 0, TSIG_CLASS_ANY, 0, 0, 0, 0 };
+	struct mac_ctx m;
+
+	mac_begin(&m, k);
+	if (c->prior) {
+		mac_add_u16(&m, (uint16_t)c->prior_len);
+		mac_add(&m, c->prior, c->prior_len);
+	}
+	mac_add(&m, c->hdr, DNS_HEADER);
+	mac_add(&m, c->body, c->body_len);
+	mac_add(&m, v->key, name_len(v->key));
+	mac_add(&m, class_ttl, sizeof class_ttl);
+	mac_add(&m, v->alg, name_len(v->alg));
+	mac_add(&m, t, sizeof t);
+	mac_add_u16(&m, v->fudge);
+	mac_add_u16(&m, v->error);
+	mac_add_u16(&m, v->other_len);
+	mac_add(&m, v->other, v->other_len);
+	return mac_end(&m, out);
+}
+
+/* Whether the MAC of the signed message msg, whose TSIG RR is rr, starts with rr's MAC (all of it, or the
+ * truncated part: the callers decide which lengths they take). Constant time. */
+static bool tsig_mac_matches(const struct tsig_key *k, const uint8_t *msg, const struct tsig_rr *rr,
+			     const uint8_t *prior, size_t prior_len)
+{
+	struct tsig_covered c;
+	struct tsig_vars v = { .key = rr->key, .alg = rr->alg, .time = rr->time_signed, .fudge = rr->fudge,
+			       .error = rr->error, .other_len = rr->other_len, .other = rr->other };
+	uint8_t mine[TSIG_MAC_MAX];
+	size_t n;
+	bool same;
+
+	covered_before_tsig(&c, msg, rr, prior, prior_len);
+	n = tsig_mac(k, &c, &v, mine);
+	same = n > 0 && rr->mac_len <= n && CRYPTO_memcmp(mine, rr->mac, rr->mac_len) == 0;
+	OPENSSL_cleanse(mine, sizeof mine);
+	return same;
+}
+
+/* ---- writing a TSIG RR ---- */
 
 /* A bounded writer: every put past cap sets bad, which the caller checks once at the end. */
 struct wbuf {
@@ -452,13 +808,15 @@ static void w_put(struct wbuf *w, const void *d, size_t n)
 		w->bad = true;
 		return;
 	}
-	memcpy(w->p + w->len, d, n);
+	if (n)
+		memcpy(w->p + w->len, d, n);
 	w->len += n;
 }
 
 static void w_u16(struct wbuf *w, unsigned v)
 {
 	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
 	w_put(w, b, 2);
 }
 
@@ -474,252 +832,114 @@ static void w_u48(struct wbuf *w, uint64_t v)
 	w_u32(w, (uint32_t)v);
 }
 
-static uint64_t r_u48(const uint8_t *p)
+static void put_u16_at(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint64_t get_u48(const uint8_t *p)
 {
 	return (uint64_t)p[0] << 40 | (uint64_t)p[1] << 32 | (uint64_t)p[2] << 24 | (uint64_t)p[3] << 16 |
 	       (uint64_t)p[4] << 8 | p[5];
 }
 
-static int tsig_hmac(const struct tsig_key *k, const uint8_t *data, size_t len, uint8_t *mac, size_t *mac_len)
+/* The other data: the server's time as 48 bits when given (BADTIME), else nothing. */
+static void vars_other(struct tsig_vars *v, uint8_t buf[6], uint64_t other_time)
 {
-	EVP_MAC *m = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = m ? EVP_MAC_CTX_new(m) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)tsig_algs[k->alg].digest, 0),
-		OSSL_PARAM_construct_end(),
-	};
-	int ok = c && EVP_MAC_init(c, k->secret, k->secret_len, params) && EVP_MAC_update(c, data, len) &&
-		 EVP_MAC_final(c, mac, mac_len, TSIG_MAC_MAX);
+	struct wbuf o = { .p = buf, .cap = 6 };
 
-	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(m);
-	return ok ? 0 : -1;
+	if (other_time)
+		w_u48(&o, other_time);
+	v->other = buf;
+	v->other_len = (uint16_t)o.len;
 }
 
-/* A domain name in canonical wire form (lower case, uncompressed), or NULL. */
-static ldns_rdf *tsig_canonical(const char *name)
+/* Appends to the message w holds (w->len bytes) its TSIG RR, signed with k, or with an empty MAC when k is NULL,
+ * and adds one to its ARCOUNT. Returns 0, or -1 when the message is no DNS message or already has 65535
+ * additional records, the HMAC fails or the RR does not fit. */
+static int tsig_append(struct wbuf *w, const struct tsig_key *k, const uint8_t *prior, size_t prior_len,
+		       struct tsig_vars *v, uint8_t mac[TSIG_MAC_MAX], size_t *mac_len)
 {
-	ldns_rdf *d = ldns_dname_new_frm_str(name);
+	struct tsig_covered c;
+	size_t rdlen_at;
+	unsigned ar;
 
-	if (d)
-		ldns_dname2canonical(d);
-	return d;
-}
-
-/* The TSIG variables of RFC 8945 section 4.3.3, after the message in the digest. */
-static void tsig_put_vars(struct wbuf *w, const ldns_rdf *name, const ldns_rdf *alg, uint64_t time, uint16_t fudge,
-			  uint16_t error, const uint8_t *other, size_t other_len)
-{
-	w_put(w, ldns_rdf_data(name), ldns_rdf_size(name));
+	*mac_len = 0;
+	if (w->bad || w->len < DNS_HEADER)
+		return -1;
+	ar = (unsigned)w->p[DNS_ARCOUNT_OFF] << 8 | w->p[DNS_ARCOUNT_OFF + 1];
+	v->orig_id = (uint16_t)(w->p[0] << 8 | w->p[1]);
+	covered_as_is(&c, w->p, w->len, prior, prior_len);
+	if (ar == 0xffff || (k && (*mac_len = tsig_mac(k, &c, v, mac)) == 0))
+		return -1;
+	w_put(w, v->key, name_len(v->key));
+	w_u16(w, TSIG_TYPE);
 	w_u16(w, TSIG_CLASS_ANY);
 	w_u32(w, 0);
-	w_put(w, ldns_rdf_data(alg), ldns_rdf_size(alg));
-	w_u48(w, time);
-	w_u16(w, fudge);
-	w_u16(w, error);
-	w_u16(w, (unsigned)other_len);
-	w_put(w, other, other_len);
-}
-
-/* HMAC over [request MAC] + msg (with its ID and ARCOUNT as given) + the TSIG variables. */
-static int tsig_digest(const struct tsig_key *k, const uint8_t *req_mac, size_t req_mac_len, const uint8_t *msg,
-		       size_t len, const ldns_rdf *name, const ldns_rdf *alg, uint64_t time, uint16_t fudge,
-		       uint16_t error, const uint8_t *other, size_t other_len, uint8_t *mac, size_t *mac_len)
-{
-	size_t cap = len + req_mac_len + 2 * 256 + 64 + other_len;
-	struct wbuf w = { .p = malloc(cap), .cap = cap };
-	int rc = -1;
-
-	if (!w.p)
+	rdlen_at = w->len;
+	w_u16(w, 0);                                        /* the rdata's length, known at the end */
+	w_put(w, v->alg, name_len(v->alg));
+	w_u48(w, v->time);
+	w_u16(w, v->fudge);
+	w_u16(w, (unsigned)*mac_len);
+	w_put(w, mac, *mac_len);
+	w_u16(w, v->orig_id);
+	w_u16(w, v->error);
+	w_u16(w, v->other_len);
+	w_put(w, v->other, v->other_len);
+	if (w->bad)
 		return -1;
-	if (req_mac) {
-		w_u16(&w, (unsigned)req_mac_len);
-		w_put(&w, req_mac, req_mac_len);
-	}
-	w_put(&w, msg, len);
-	tsig_put_vars(&w, name, alg, time, fudge, error, other, other_len);
-	if (!w.bad)
-		rc = tsig_hmac(k, w.p, w.len, mac, mac_len);
-	OPENSSL_cleanse(w.p, w.cap);
-	free(w.p);
-	return rc;
+	put_u16_at(w->p + rdlen_at, (unsigned)(w->len - rdlen_at - 2));
+	put_u16_at(w->p + DNS_ARCOUNT_OFF, ar + 1);
+	return 0;
 }
+
+/* ---- the client's side ---- */
 
 int tsig_sign(const struct tsig_key *k, const uint8_t *msg, size_t len, const struct tsig_params *p, uint8_t *out,
 	      size_t outcap, size_t *outlen, uint8_t *mac, size_t *mac_len)
 {
-	ldns_rdf *name = tsig_canonical(k->name), *alg = tsig_canonical(tsig_algs[k->alg].wire);
-	uint8_t other[6];
-	size_t other_len = 0, rdlen;
 	struct wbuf w = { .p = out, .cap = outcap };
-	int rc = -1;
+	struct tsig_vars v = { .key = k->wire, .alg = (const uint8_t *)tsig_algs[k->alg].wire, .time = p->time,
+			       .fudge = p->fudge, .error = p->error };
+	uint8_t other[6];
 
-	if (p->other_time) {
-		struct wbuf o = { .p = other, .cap = sizeof other };
-		w_u48(&o, p->other_time);
-		other_len = o.len;
-	}
-	if (!name || !alg || len < LDNS_HEADER_SIZE || LDNS_ARCOUNT(msg) == 0xffff ||
-	    tsig_digest(k, p->request_mac, p->request_mac_len, msg, len, name, alg, p->time, p->fudge, p->error,
-			other, other_len, mac, mac_len) != 0)
-		goto out;
+	vars_other(&v, other, p->other_time);
 	w_put(&w, msg, len);
-	if (!w.bad)
-		ldns_write_uint16(out + LDNS_ARCOUNT_OFF, (uint16_t)(LDNS_ARCOUNT(msg) + 1));
-	w_put(&w, ldns_rdf_data(name), ldns_rdf_size(name));
-	w_u16(&w, LDNS_RR_TYPE_TSIG);
-	w_u16(&w, TSIG_CLASS_ANY);
-	w_u32(&w, 0);
-	rdlen = ldns_rdf_size(alg) + 6 + 2 + 2 + *mac_len + 2 + 2 + 2 + other_len;
-	w_u16(&w, (unsigned)rdlen);
-	w_put(&w, ldns_rdf_data(alg), ldns_rdf_size(alg));
-	w_u48(&w, p->time);
-	w_u16(&w, p->fudge);
-	w_u16(&w, (unsigned)*mac_len);
-	w_put(&w, mac, *mac_len);
-	w_put(&w, msg, 2);                                  /* original ID */
-	w_u16(&w, p->error);
-	w_u16(&w, (unsigned)other_len);
-	w_put(&w, other, other_len);
-	if (!w.bad) {
-		*outlen = w.len;
-		rc = 0;
-	}
-out:
-	ldns_rdf_deep_free(name);
-	ldns_rdf_deep_free(alg);
-	return rc;
-}
-
-/* ---- checking an answer ---- */
-
-/* The TSIG RR that ends the message: its offset and the record. Returns 1 found, 0 when the message has none,
- * -1 when the message cannot be read. */
-static int tsig_find(const uint8_t *wire, size_t len, size_t *off, ldns_rr **tsig)
-{
-	static const ldns_pkt_section sections[] = { LDNS_SECTION_QUESTION, LDNS_SECTION_ANSWER,
-						     LDNS_SECTION_AUTHORITY, LDNS_SECTION_ADDITIONAL };
-	size_t pos = LDNS_HEADER_SIZE;
-	unsigned counts[4];
-
-	if (len < LDNS_HEADER_SIZE)
+	if (tsig_append(&w, k, p->request_mac, p->request_mac_len, &v, mac, mac_len) != 0)
 		return -1;
-	counts[0] = LDNS_QDCOUNT(wire);
-	counts[1] = LDNS_ANCOUNT(wire);
-	counts[2] = LDNS_NSCOUNT(wire);
-	counts[3] = LDNS_ARCOUNT(wire);
-	if (counts[3] == 0)
-		return 0;
-	counts[3]--;
-	for (size_t s = 0; s < 4; s++)
-		for (unsigned i = 0; i < counts[s]; i++) {
-			ldns_rr *rr = NULL;
-			if (ldns_wire2rr(&rr, wire, len, &pos, sections[s]) != LDNS_STATUS_OK)
-				return -1;
-			ldns_rr_free(rr);
-		}
-	*off = pos;
-	if (ldns_wire2rr(tsig, wire, len, &pos, LDNS_SECTION_ADDITIONAL) != LDNS_STATUS_OK)
-		return -1;
-	if (ldns_rr_get_type(*tsig) != LDNS_RR_TYPE_TSIG) {
-		ldns_rr_free(*tsig);
-		*tsig = NULL;
-		return 0;
-	}
-	if (pos != len || ldns_rr_rd_count(*tsig) != 7 || ldns_rr_get_class(*tsig) != TSIG_CLASS_ANY) {
-		ldns_rr_free(*tsig);
-		*tsig = NULL;
-		return -1;
-	}
-	return 1;
-}
-
-/* The fields of a TSIG RR, checked for size. */
-struct tsig_fields {
-	const uint8_t *mac, *other;
-	size_t mac_len, other_len;
-	uint16_t orig_id;
-};
-
-static int tsig_fields(const ldns_rr *rr, struct tsig_result *r, struct tsig_fields *f)
-{
-	const ldns_rdf *t = ldns_rr_rdf(rr, 1), *fu = ldns_rr_rdf(rr, 2), *m = ldns_rr_rdf(rr, 3),
-		       *id = ldns_rr_rdf(rr, 4), *e = ldns_rr_rdf(rr, 5), *o = ldns_rr_rdf(rr, 6);
-
-	if (ldns_rdf_size(t) != 6 || ldns_rdf_size(fu) != 2 || ldns_rdf_size(m) < 2 || ldns_rdf_size(id) != 2 ||
-	    ldns_rdf_size(e) != 2 || ldns_rdf_size(o) < 2)
-		return -1;
-	r->time_signed = r_u48(ldns_rdf_data(t));
-	r->fudge = ldns_read_uint16(ldns_rdf_data(fu));
-	r->error = ldns_read_uint16(ldns_rdf_data(e));
-	f->orig_id = ldns_read_uint16(ldns_rdf_data(id));
-	f->mac = ldns_rdf_data(m) + 2;
-	f->mac_len = ldns_rdf_size(m) - 2;
-	f->other = ldns_rdf_data(o) + 2;
-	f->other_len = ldns_rdf_size(o) - 2;
-	if (f->mac_len != ldns_read_uint16(ldns_rdf_data(m)) || f->other_len != ldns_read_uint16(ldns_rdf_data(o)))
-		return -1;
-	if (f->other_len == 6)
-		r->other_time = r_u48(f->other);
+	*outlen = w.len;
 	return 0;
 }
 
-/* Recomputes the MAC of the answer whose TSIG RR starts at off, and compares it in constant time. */
-static bool tsig_mac_matches(const struct tsig_key *k, const uint8_t *wire, size_t off, const ldns_rr *rr,
-			     const struct tsig_result *r, const struct tsig_fields *f, const uint8_t *req_mac,
-			     size_t req_mac_len)
+/* Whether rr names our key and its algorithm. */
+static bool tsig_is_ours(const struct tsig_key *k, const struct tsig_rr *rr)
 {
-	uint8_t mac[TSIG_MAC_MAX];
-	size_t mac_len = 0;
-	uint8_t *msg = malloc(off);
-	ldns_rdf *name = ldns_rdf_clone(ldns_rr_owner(rr)), *alg = ldns_rdf_clone(ldns_rr_rdf(rr, 0));
-	bool ok = false;
-
-	if (msg && name && alg) {
-		/* the message as it was before the TSIG RR was added: its original ID, one record fewer */
-		memcpy(msg, wire, off);
-		ldns_write_uint16(msg, f->orig_id);
-		ldns_write_uint16(msg + LDNS_ARCOUNT_OFF, (uint16_t)(LDNS_ARCOUNT(wire) - 1));
-		ldns_dname2canonical(name);
-		ldns_dname2canonical(alg);
-		ok = tsig_digest(k, req_mac, req_mac_len, msg, off, name, alg, r->time_signed, r->fudge, r->error,
-				 f->other, f->other_len, mac, &mac_len) == 0 &&
-		     mac_len == f->mac_len && CRYPTO_memcmp(mac, f->mac, mac_len) == 0;
-	}
-	free(msg);
-	ldns_rdf_deep_free(name);
-	ldns_rdf_deep_free(alg);
-	return ok;
+	return name_eq(rr->key, k->wire) && name_eq(rr->alg, (const uint8_t *)tsig_algs[k->alg].wire);
 }
 
-static bool tsig_is_ours(const struct tsig_key *k, const ldns_rr *rr)
-{
-	ldns_rdf *name = ldns_dname_new_frm_str(k->name), *alg = ldns_dname_new_frm_str(tsig_algs[k->alg].wire);
-	bool ours = name && alg && ldns_dname_compare(name, ldns_rr_owner(rr)) == 0 &&
-		    ldns_rdf_get_type(ldns_rr_rdf(rr, 0)) == LDNS_RDF_TYPE_DNAME &&
-		    ldns_dname_compare(alg, ldns_rr_rdf(rr, 0)) == 0;
-
-	ldns_rdf_deep_free(name);
-	ldns_rdf_deep_free(alg);
-	return ours;
-}
-
-static enum tsig_verdict tsig_judge(const struct tsig_key *k, const uint8_t *wire, size_t off, const ldns_rr *rr,
+static enum tsig_verdict tsig_judge(const struct tsig_key *k, const uint8_t *wire, const struct tsig_rr *rr,
 				    const uint8_t *req_mac, size_t req_mac_len, uint64_t now, struct tsig_result *r)
 {
-	struct tsig_fields f;
 	uint64_t skew;
+	bool mac_ok;
 
-	if (tsig_fields(rr, r, &f) != 0)
-		return TSIG_MALFORMED;
+	r->time_signed = rr->time_signed;
+	r->fudge = rr->fudge;
+	r->error = rr->error;
+	if (rr->other_len == 6)
+		r->other_time = get_u48(rr->other);
 	if (!tsig_is_ours(k, rr))
 		return TSIG_OTHER_KEY;
+	/* We take only full-length MACs. BADKEY and BADSIG answers carry none; a BADTIME answer is signed
+	 * (RFC 8945 5.2.3). */
+	mac_ok = rr->mac_len == tsig_algs[k->alg].mac_len && tsig_mac_matches(k, wire, rr, req_mac, req_mac_len);
 	if (r->error != 0) {
-		/* BADKEY and BADSIG answers carry no MAC; a BADTIME answer is signed (RFC 8945 5.2.3) */
-		r->mac_ok = f.mac_len > 0 && tsig_mac_matches(k, wire, off, rr, r, &f, req_mac, req_mac_len);
+		r->mac_ok = mac_ok;
 		return TSIG_SERVER_ERROR;
 	}
-	if (f.mac_len == 0 || !tsig_mac_matches(k, wire, off, rr, r, &f, req_mac, req_mac_len))
+	if (!mac_ok)
 		return TSIG_BAD_MAC;
 	skew = now > r->time_signed ? now - r->time_signed : r->time_signed - now;
 	return skew > r->fudge ? TSIG_BAD_TIME : TSIG_VERIFIED;
@@ -728,17 +948,14 @@ static enum tsig_verdict tsig_judge(const struct tsig_key *k, const uint8_t *wir
 bool tsig_verify(const struct tsig_key *k, const uint8_t *wire, size_t len, const uint8_t *request_mac,
 		 size_t request_mac_len, uint64_t now, struct tsig_result *r)
 {
-	ldns_rr *rr = NULL;
-	size_t off = 0;
-	int found = tsig_find(wire, len, &off, &rr);
+	struct tsig_rr rr;
+	int found = tsig_find(wire, len, &rr);
 
 	memset(r, 0, sizeof *r);
-	if (found <= 0) {
+	if (found <= 0)
 		r->verdict = found == 0 ? TSIG_UNSIGNED : TSIG_MALFORMED;
-		return false;
-	}
-	r->verdict = tsig_judge(k, wire, off, rr, request_mac, request_mac_len, now, r);
-	ldns_rr_free(rr);
+	else
+		r->verdict = tsig_judge(k, wire, &rr, request_mac, request_mac_len, now, r);
 	return r->verdict == TSIG_VERIFIED;
 }
 
@@ -757,4 +974,46 @@ const char *tsig_error_name(uint16_t error, char *buf, size_t len)
 		snprintf(buf, len, "TSIG error %u", error);
 		return buf;
 	}
+}
+
+/* ---- the server's side ---- */
+
+bool tsig_request_names(const struct tsig_rr *rr, const struct tsig_key *k)
+{
+	return name_eq(rr->key, k->wire);
+}
+
+int tsig_request_verify(const uint8_t *msg, const struct tsig_rr *rr, const struct tsig_key *k, int64_t now,
+			uint32_t max_fudge)
+{
+	size_t full = tsig_algs[k->alg].mac_len, half = (full + 1) / 2;
+	uint32_t fudge = rr->fudge < max_fudge ? rr->fudge : max_fudge;
+	int64_t skew = now - (int64_t)rr->time_signed;
+
+	if (!name_eq(rr->alg, (const uint8_t *)tsig_algs[k->alg].wire))
+		return TSIG_BADKEY;                /* a known key name with another algorithm (RFC 8945 5.2.1) */
+	if (rr->mac_len == 0)
+		return TSIG_BADSIG;
+	if (rr->mac_len > full || rr->mac_len < 10 || rr->mac_len < half)
+		return -1;                         /* RFC 8945 5.2.2.1: malformed, FORMERR */
+	if (!tsig_mac_matches(k, msg, rr, NULL, 0))
+		return TSIG_BADSIG;
+	if (skew > (int64_t)fudge || skew < -(int64_t)fudge)
+		return TSIG_BADTIME;
+	if (rr->mac_len < full)
+		return TSIG_BADTRUNC;              /* a truncated MAC that matched: we take only full ones */
+	return TSIG_NOERROR;
+}
+
+size_t tsig_response_append(uint8_t *buf, size_t len, size_t cap, const struct tsig_response *r)
+{
+	struct wbuf w = { .p = buf, .cap = cap, .len = len, .bad = len > cap };
+	/* The names echo the request's: with an unknown key (BADKEY) there is no key of ours to take them from. */
+	struct tsig_vars v = { .key = r->req->key, .alg = r->req->alg, .time = r->time_signed, .fudge = r->fudge,
+			       .error = r->error };
+	uint8_t other[6], mac[TSIG_MAC_MAX];
+	size_t mac_len;
+
+	vars_other(&v, other, r->other_time);
+	return tsig_append(&w, r->key, r->req->mac, r->req->mac_len, &v, mac, &mac_len) == 0 ? w.len : 0;
 }

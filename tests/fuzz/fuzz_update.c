@@ -4,7 +4,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
-#include "update_tsig.h"
+#include "tsig.h"
 #include "txt_table.h"
 #include "update.h"
 #include "zonedb.h"
@@ -23,11 +23,13 @@
 #define KEY_B64  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 static struct update_env env;
+static struct config_key key;
 static char store_dir[256], store_path[300];
 
 static void fuzz_cleanup(void)
 {
 	store_close(env.store);
+	tsig_key_free(key.tsig);
 	char wal[320];
 	unlink(store_path);
 	snprintf(wal, sizeof(wal), "%s-wal", store_path);
@@ -40,16 +42,19 @@ static void fuzz_cleanup(void)
 static void fuzz_setup(void)
 {
 	static struct config cfg;
-	static struct config_key key;
-	static uint8_t secret[32];
+	uint8_t secret[32];
+	char err[256];
 	static char *subs[] = { "0a1b2c3d-0000-4000-8000-000000000001" };
 	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 	rcu_register_thread();
 	log_setup(LOG_LVL_ERROR, 0);
 	for (int i = 0; i < 32; i++)
 		secret[i] = (uint8_t)i;
-	key = (struct config_key){ .name = "fuzz-key", .algorithm = TSIG_HMAC_SHA256, .secret = secret, .secret_len = 32,
+	key = (struct config_key){ .name = "fuzz-key", .tsig = tsig_key_new_raw("fuzz-key", TSIG_HMAC_SHA256, secret,
+										 sizeof(secret), err, sizeof(err)),
 				   .subdomains = subs, .n_subdomains = 1, .all_zones = true };
+	if (!key.tsig)
+		abort();
 	cfg.zone = "auth.example.test";
 	cfg.ns_name = "ns1.auth.example.test";
 	cfg.admin = "hostmaster.example.test";
@@ -65,7 +70,6 @@ static void fuzz_setup(void)
 	if (!mkdtemp(store_dir))
 		abort();
 	snprintf(store_path, sizeof(store_path), "%s/store.db", store_dir);
-	char err[256];
 	struct txt_table *accounts = txt_table_new();
 	env = (struct update_env){ .cfg = &cfg, .db = zonedb_load(&cfg, NULL), .accounts = accounts,
 				   .names = txt_table_new(), .store = store_open(store_path, 2, err, sizeof(err)),

@@ -7,7 +7,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "update_tsig.h"
+#include "tsig.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -848,6 +848,23 @@ static void test_partial_fill_no_leak(void **state)
 /* 32 bytes 0x00..0x1f, base64. */
 #define SECRET32 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
+/* The secret bytes 0..31, which SECRET32 encodes. */
+static const uint8_t bytes_0_31[32] = { 0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15,
+					16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+
+/* The key has this name, algorithm and decoded secret: it equals the key made from them. The secret stays
+ * inside lib/tsig.c, so this is how a test sees it. */
+static void assert_key(const struct tsig_key *k, const char *name, enum tsig_alg alg, const uint8_t *secret,
+		       size_t len)
+{
+	char err[256];
+	struct tsig_key *want = tsig_key_new_raw(name, alg, secret, len, err, sizeof(err));
+	assert_non_null(k);
+	assert_non_null(want);
+	assert_true(tsig_key_equal(k, want));
+	tsig_key_free(want);
+}
+
 static void test_update_keys(void **state)
 {
 	struct config *cfg = load_ok(MIN);
@@ -870,26 +887,23 @@ static void test_update_keys(void **state)
 	assert_int_equal(cfg->update_fudge, 300);
 	const struct config_key *k = cfg->keys;
 	assert_string_equal(k[0].name, "lego-key");
-	assert_int_equal(k[0].algorithm, TSIG_HMAC_SHA256);
-	assert_int_equal(k[0].secret_len, 32);
-	for (int i = 0; i < 32; i++)
-		assert_int_equal(k[0].secret[i], i);
+	assert_int_equal(tsig_key_alg(k[0].tsig), TSIG_HMAC_SHA256);
+	assert_key(k[0].tsig, "lego-key", TSIG_HMAC_SHA256, bytes_0_31, 32);
 	assert_int_equal(k[0].n_subdomains, 2);
 	assert_string_equal(k[0].subdomains[0], "0a1b2c3d-0000-4000-8000-000000000001");
 	assert_string_equal(k[0].subdomains[1], "other_sub");
 	assert_true(k[0].all_zones);
 	assert_int_equal(k[0].n_zones, 0);
 	assert_string_equal(k[1].name, "tsig.example.org");
-	assert_int_equal(k[1].algorithm, TSIG_HMAC_MD5);
-	assert_int_equal(k[1].secret_len, 6);
-	assert_memory_equal(k[1].secret, "secret", 6);
+	assert_int_equal(tsig_key_alg(k[1].tsig), TSIG_HMAC_MD5);
+	assert_key(k[1].tsig, "tsig.example.org", TSIG_HMAC_MD5, (const uint8_t *)"secret", 6);
 	assert_false(k[1].all_zones);
 	assert_int_equal(k[1].n_zones, 2);
 	assert_string_equal(k[1].zones[0], "example.test");
 	assert_string_equal(k[1].zones[1], "other.test");
 	assert_int_equal(k[1].n_subdomains, 0);
-	assert_int_equal(k[2].algorithm, TSIG_HMAC_SHA512);
-	assert_int_equal(k[2].secret_len, 1);
+	assert_int_equal(tsig_key_alg(k[2].tsig), TSIG_HMAC_SHA512);
+	assert_key(k[2].tsig, "k3", TSIG_HMAC_SHA512, (const uint8_t *)"a", 1);
 	assert_false(k[2].all_zones);            /* zones: [] - only account subdomains, and it has none */
 	assert_int_equal(k[2].n_zones, 0);
 	config_free(cfg);
@@ -903,7 +917,7 @@ static void test_update_keys(void **state)
 		snprintf(text, sizeof(text), MIN "update:\n  keys:\n    - {name: k, secret: \"YQ==\", algorithm: %s}\n",
 			 algs[i]);
 		cfg = load_ok(text);
-		assert_int_equal(cfg->keys[0].algorithm, want[i]);
+		assert_int_equal(tsig_key_alg(cfg->keys[0].tsig), want[i]);
 		config_free(cfg);
 	}
 }
@@ -948,8 +962,7 @@ static void test_update_secret_file(void **state)
 	unlink(path);
 	if (!cfg)
 		fail_msg("%s", err);
-	assert_int_equal(cfg->keys[0].secret_len, 32);
-	assert_int_equal(cfg->keys[0].secret[31], 31);
+	assert_key(cfg->keys[0].tsig, "lego", TSIG_HMAC_SHA256, bytes_0_31, 32);
 	config_free(cfg);
 
 	f = fopen(file, "w");

@@ -395,6 +395,113 @@ static void test_unsigned_other_malformed(void **state)
 	tsig_key_free(sha1);
 }
 
+/* ---- the server's side ---- */
+
+/* A response to the request w (len bytes, not signed): w with QR set, then its TSIG RR. */
+static size_t response(const uint8_t *w, size_t len, const struct tsig_response *r, uint8_t *out, size_t cap)
+{
+	memcpy(out, w, len);
+	out[2] |= 0x80;
+	return tsig_response_append(out, len, cap, r);
+}
+
+/* Both sides together: a request the client signs is found and checked by the server, and the client checks
+ * the server's responses: signed, BADTIME with the server's time, and an unsigned BADKEY. */
+static void test_server_side(void **state)
+{
+	char err[256];
+	struct tsig_key *k = tsig_key_new("acme-key", NULL, SECRET, err, sizeof err);
+	struct tsig_key *sha1 = tsig_key_new("acme-key", "hmac-sha1", SECRET, err, sizeof err);
+	struct tsig_key *wrong = tsig_key_new("Acme-Key.", NULL, SECRET2, err, sizeof err);
+	struct tsig_key *other = tsig_key_new("other-key", NULL, SECRET, err, sizeof err);
+	size_t len, qlen, qmac_len, n;
+	uint8_t *w = query_wire(&len, 31), q[1024], a[1024], qmac[TSIG_MAC_MAX];
+	uint64_t now = (uint64_t)time(NULL);
+	struct tsig_params qp = { .time = now, .fudge = 300 };
+	struct tsig_rr rr;
+	struct tsig_result res;
+
+	assert_int_equal(tsig_sign(k, w, len, &qp, q, sizeof q, &qlen, qmac, &qmac_len), 0);
+	assert_int_equal(tsig_find(w, len, &rr), 0);
+	assert_int_equal(tsig_find(q, qlen, &rr), 1);
+	assert_int_equal(rr.offset, len);
+	assert_true(tsig_request_names(&rr, k));
+	assert_true(tsig_request_names(&rr, wrong));        /* names compare in any case */
+	assert_false(tsig_request_names(&rr, other));
+	assert_int_equal(tsig_request_verify(q, &rr, k, (int64_t)now, 300), TSIG_NOERROR);
+	assert_int_equal(tsig_request_verify(q, &rr, sha1, (int64_t)now, 300), TSIG_BADKEY);
+	assert_int_equal(tsig_request_verify(q, &rr, wrong, (int64_t)now, 300), TSIG_BADSIG);
+	assert_int_equal(tsig_request_verify(q, &rr, k, (int64_t)now - 301, 300), TSIG_BADTIME);
+	assert_int_equal(tsig_request_verify(q, &rr, k, (int64_t)now + 200, 100), TSIG_BADTIME);  /* ours is less */
+	assert_int_equal(tsig_request_verify(q, &rr, k, (int64_t)now + 200, 3600), TSIG_NOERROR);
+
+	struct tsig_response r = { .key = k, .req = &rr, .time_signed = now, .fudge = 300 };
+	n = response(w, len, &r, a, sizeof a);
+	assert_true(n > len);
+	assert_true(tsig_verify(k, a, n, qmac, qmac_len, now, &res));
+	assert_int_equal(response(w, len, &r, a, n - 1), 0);     /* does not fit: nothing */
+
+	r = (struct tsig_response){ .key = k, .req = &rr, .error = TSIG_BADTIME, .time_signed = now, .fudge = 300,
+				    .other_time = now + 7200 };
+	n = response(w, len, &r, a, sizeof a);
+	assert_false(tsig_verify(k, a, n, qmac, qmac_len, now, &res));
+	assert_int_equal(res.verdict, TSIG_SERVER_ERROR);
+	assert_int_equal(res.error, TSIG_BADTIME);
+	assert_true(res.mac_ok);
+	assert_true(res.other_time == now + 7200);
+
+	r = (struct tsig_response){ .req = &rr, .error = TSIG_BADKEY, .time_signed = now, .fudge = 300 };
+	n = response(w, len, &r, a, sizeof a);
+	assert_false(tsig_verify(k, a, n, qmac, qmac_len, now, &res));
+	assert_int_equal(res.verdict, TSIG_SERVER_ERROR);
+	assert_int_equal(res.error, TSIG_BADKEY);
+	assert_false(res.mac_ok);
+	assert_int_equal(tsig_find(a, n, &rr), 1);
+	assert_int_equal(rr.mac_len, 0);
+	free(w);
+	tsig_key_free(k);
+	tsig_key_free(sha1);
+	tsig_key_free(wrong);
+	tsig_key_free(other);
+}
+
+/* Names a reader must not follow: every one makes the message malformed, none is read past its end. */
+static void test_find_hostile_names(void **state)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+	} bad[] = {
+		{ "\300\014", 2 },                  /* a pointer to itself */
+		{ "\300\020", 2 },                  /* a forward pointer */
+		{ "\001a\300\014", 4 },             /* a label, then a pointer back to the name's own start */
+		{ "\300\377", 2 },                  /* past the end */
+		{ "\300", 1 },                      /* a pointer cut in half */
+		{ "\100a", 2 },                     /* an extended label type */
+		{ "\005ab", 3 },                    /* a label cut short */
+	};
+	uint8_t m[600] = { 0, 1, 0, 0, 0, 1 };      /* ID 1, one question */
+	struct tsig_rr rr;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		memcpy(m + 12, bad[i].name, bad[i].len);
+		uint8_t *exact = malloc(12 + bad[i].len + 4);   /* exact size: ASan sees any read past it */
+		memcpy(exact, m, 12);
+		memcpy(exact + 12, bad[i].name, bad[i].len);
+		memset(exact + 12 + bad[i].len, 0, 4);
+		assert_int_equal(tsig_find(exact, 12 + bad[i].len + 4, &rr), -1);
+		free(exact);
+	}
+	/* 128 labels of one byte: 257 bytes, more than a name may have */
+	for (size_t i = 0; i < 128; i++)
+		memcpy(m + 12 + 2 * i, "\001a", 2);
+	memset(m + 12 + 256, 0, 5);
+	assert_int_equal(tsig_find(m, 12 + 257 + 4, &rr), -1);
+	/* 127 of them fit */
+	memset(m + 12 + 254, 0, 5);
+	assert_int_equal(tsig_find(m, 12 + 255 + 4, &rr), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +514,8 @@ int main(void)
 		cmocka_unit_test(test_sha224_sha384),
 		cmocka_unit_test(test_server_errors),
 		cmocka_unit_test(test_unsigned_other_malformed),
+		cmocka_unit_test(test_server_side),
+		cmocka_unit_test(test_find_hostile_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,7 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "store.h"
-#include "update_tsig.h"
+#include "tsig.h"
 #include "txt_table.h"
 #include "update.h"
 #include "wire.h"
@@ -52,20 +52,29 @@ static char dir[256];
 static uint8_t out[65536];
 static size_t outlen;
 
+/* A configured key with the test's secret, bytes 0..31. */
+static struct tsig_key *key_make(const char *name, enum tsig_alg alg)
+{
+	char err[256];
+	struct tsig_key *k = tsig_key_new_raw(name, alg, secret, sizeof(secret), err, sizeof(err));
+	assert_non_null(k);
+	return k;
+}
+
 static int setup(void **state)
 {
 	rcu_register_thread();
 	log_setup(LOG_LVL_ERROR, 0);
 	for (int i = 0; i < 32; i++)
 		secret[i] = (uint8_t)i;
-	keys[0] = (struct config_key){ .name = "lego-key", .algorithm = TSIG_HMAC_SHA256, .secret = secret,
-				       .secret_len = 32, .subdomains = lego_subs, .n_subdomains = 2, .all_zones = true };
-	keys[1] = (struct config_key){ .name = "md5-key", .algorithm = TSIG_HMAC_MD5, .secret = secret,
-				       .secret_len = 32, .all_zones = true };
-	keys[2] = (struct config_key){ .name = "other-key", .algorithm = TSIG_HMAC_SHA512, .secret = secret,
-				       .secret_len = 32, .zones = other_zones, .n_zones = 1 };
-	keys[3] = (struct config_key){ .name = "sha512-key", .algorithm = TSIG_HMAC_SHA512, .secret = secret,
-				       .secret_len = 32, .all_zones = true };
+	keys[0] = (struct config_key){ .name = "lego-key", .tsig = key_make("lego-key", TSIG_HMAC_SHA256),
+				       .subdomains = lego_subs, .n_subdomains = 2, .all_zones = true };
+	keys[1] = (struct config_key){ .name = "md5-key", .tsig = key_make("md5-key", TSIG_HMAC_MD5),
+				       .all_zones = true };
+	keys[2] = (struct config_key){ .name = "other-key", .tsig = key_make("other-key", TSIG_HMAC_SHA512),
+				       .zones = other_zones, .n_zones = 1 };
+	keys[3] = (struct config_key){ .name = "sha512-key", .tsig = key_make("sha512-key", TSIG_HMAC_SHA512),
+				       .all_zones = true };
 	cfg.zone = "auth.example.test";
 	cfg.ns_name = "ns1.auth.example.test";
 	cfg.admin = "hostmaster.example.test";
@@ -97,6 +106,8 @@ static int teardown(void **state)
 	zonedb_free(db);
 	rcu_barrier();
 	txt_table_free(accounts);
+	for (size_t i = 0; i < cfg.n_keys; i++)
+		tsig_key_free(keys[i].tsig);
 	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	rcu_unregister_thread();
 	return 0;
@@ -702,8 +713,8 @@ static void test_tsig_placement_and_truncation(void **state)
 	size_t len;
 	assert_int_equal(ldns_pkt2wire(&wire, p, &len), LDNS_STATUS_OK);
 	ldns_pkt_free(p);
-	struct utsig_rr rr;
-	assert_int_equal(utsig_find(wire, len, &rr), 1);
+	struct tsig_rr rr;
+	assert_int_equal(tsig_find(wire, len, &rr), 1);
 	assert_int_equal(rr.mac_len, 32);
 
 	/* The MAC truncated to 16 bytes (RFC 8945 5.2.2.1 allows it; we take only full MACs). */
