@@ -4,6 +4,7 @@
 #include "log.h"
 #include "password.h"
 #include "publish.h"
+#include "ratelimit.h"
 
 #include <sys/queue.h>
 
@@ -71,7 +72,7 @@ struct api {
 	size_t n_conns;                      /* pending + adopted */
 	bool paused, closing;
 	time_t paused_logged;
-	struct api_ratelimit *rate;          /* NULL = registrations unlimited */
+	struct ratelimit *rate;              /* NULL = registrations unlimited */
 	uint8_t secret[MAC_LEN];
 	uint64_t auth_seed, auth_tick;
 	struct auth_entry auth[AUTH_SETS * AUTH_WAYS];
@@ -671,7 +672,7 @@ static int64_t monotonic_ms(void)
 static bool register_allowed(struct reqctx *rc)
 {
 	uint32_t retry = 0;
-	if (api_ratelimit_take(rc->api->rate, rc->limit_sa, monotonic_ms(), &retry))
+	if (ratelimit_take(rc->api->rate, rc->limit_sa, monotonic_ms(), &retry))
 		return true;
 	char secs[16];
 	snprintf(secs, sizeof(secs), "%u", retry);
@@ -928,7 +929,10 @@ static int secrets_init(struct api *api)
 	memcpy(&api->auth_seed, seeds, 8);
 	memcpy(&rate_seed, seeds + 8, 8);
 	if (api->cfg->register_rate) {
-		api->rate = api_ratelimit_new(api->cfg->register_rate, RATE_SLOTS, rate_seed);
+		/* per address, as one host usually owns a whole IPv6 /64; burst = a minute's worth */
+		const struct ratelimit_conf conf = { .rate = api->cfg->register_rate / 60.0,
+						     .burst = api->cfg->register_rate, .ipv4_prefix = 32, .ipv6_prefix = 64 };
+		api->rate = ratelimit_new(&conf, RATE_SLOTS, rate_seed);
 		if (!api->rate)
 			return -1;
 	}
@@ -982,7 +986,7 @@ void api_free(struct api *api)
 	if (api->adopt_ev)
 		event_free(api->adopt_ev);
 	SSL_CTX_free(api->tls);
-	api_ratelimit_free(api->rate);
+	ratelimit_free(api->rate);
 	OPENSSL_cleanse(api, sizeof(*api));
 	free(api);
 }
