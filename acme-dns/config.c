@@ -936,6 +936,7 @@ static const struct key_spec dns_specs[] = {
 	NUM("negative_ttl", h_duration, negative_ttl, 0, 86400),
 	NUM("tcp_idle_timeout", h_duration, tcp_idle_timeout, 1, 3600),
 	NUM("tcp_max_queries", h_uint, tcp_max_queries, 1, 65535),
+	NUM("tcp_max_connections_per_client", h_uint, tcp_max_conns_per_client, 0, 65535),
 	NUM("udp_workers", h_uint, udp_workers, 0, 64),
 	NUM("edns_max_payload", h_uint16, edns_max_payload, 512, 4096),
 	{ .name = NULL },
@@ -957,6 +958,7 @@ static const struct key_spec api_specs[] = {
 	NUM("max_body", h_uint, max_body, 256, 1048576),
 	NUM("max_headers", h_uint, max_headers, 1024, 65536),
 	NUM("max_connections", h_uint, max_connections, 1, 65535),
+	NUM("max_connections_per_client", h_uint, api_max_conns_per_client, 0, 65535),
 	NUM("timeout", h_duration, api_timeout, 1, 300),
 	{ .name = NULL },
 };
@@ -998,6 +1000,7 @@ static int config_defaults(struct config *cfg)
 	cfg->negative_ttl = 60;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_queries = 100;
+	cfg->tcp_max_conns_per_client = 16;
 	cfg->edns_max_payload = 1232;
 	cfg->api_enabled = true;
 	netaddr_parse_hostport("127.0.0.1:8080", &cfg->api_addr, &cfg->api_addrlen, NULL, 0);
@@ -1006,6 +1009,7 @@ static int config_defaults(struct config *cfg)
 	cfg->max_body = 4096;
 	cfg->max_headers = 8192;
 	cfg->max_connections = 512;
+	cfg->api_max_conns_per_client = 32;
 	cfg->api_timeout = 10;
 	cfg->values_kept = 2;
 	cfg->update_fudge = 300;

@@ -53,6 +53,7 @@ struct config {
 	uint32_t negative_ttl;    /* SOA minimum of the synthesized apex SOA (default 60) */
 	uint32_t tcp_idle_timeout;/* seconds (default 10) */
 	uint32_t tcp_max_queries; /* per connection (default 100) */
+	uint32_t tcp_max_conns_per_client; /* open TCP connections per client address; 0 = no limit (default 16) */
 	uint32_t udp_workers;     /* 0 = one per core */
 	uint16_t edns_max_payload;/* largest UDP answer we send (default 1232) */
 
@@ -71,6 +72,7 @@ struct config {
 	uint32_t max_body;        /* bytes (default 4096) */
 	uint32_t max_headers;     /* bytes (default 8192) */
 	uint32_t max_connections; /* concurrent API connections (default 512) */
+	uint32_t api_max_conns_per_client; /* per client address; 0 = no limit (default 32) */
 	uint32_t api_timeout;     /* seconds to read a request (default 10) */
 
 	/* store: */
