@@ -1,10 +1,12 @@
 /* The HTTP API on libevent's evhttp, answering as joohoi/acme-dns does: routes, auth, limits, TLS. */
 #include "api.h"
 #include "api_validate.h"
+#include "connlimit.h"
 #include "log.h"
 #include "password.h"
 #include "publish.h"
 #include "secretfile.h"
+#include "ratelimit.h"
 
 #include <sys/queue.h>
 
@@ -48,6 +50,9 @@ struct api_conn {
 	struct event *deadline;              /* a complete request must arrive within api_timeout */
 	struct evbuffer_cb_entry *out_cb;    /* notices each reply, to re-arm the deadline */
 	bool refuse;                         /* over max_connections, or no TLS state: close at adoption */
+	bool busy;                           /* over max_connections_per_client: 503 (plain HTTP), then close */
+	bool counted;                        /* in per_client under peer */
+	struct sockaddr_storage peer;
 	struct api_conn *prev, *next;
 };
 
@@ -72,7 +77,10 @@ struct api {
 	size_t n_conns;                      /* pending + adopted */
 	bool paused, closing;
 	time_t paused_logged;
-	struct api_ratelimit *rate;          /* NULL = registrations unlimited */
+	struct ratelimit *rate;              /* NULL = registrations unlimited */
+	struct connlimit *per_client;        /* open connections per client address; NULL = no limit */
+	unsigned long busy_refused;          /* connections refused by it since the last log line */
+	time_t busy_logged;
 	uint8_t secret[MAC_LEN];
 	uint64_t auth_seed, auth_tick;
 	struct auth_entry auth[AUTH_SETS * AUTH_WAYS];
@@ -232,6 +240,8 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 	if (c->deadline)
 		event_free(c->deadline);
 	list_remove(&c->api->conns, c);
+	if (c->counted)
+		connlimit_release(c->api->per_client, (const struct sockaddr *)&c->peer);
 	conn_forget(c);
 }
 
@@ -257,6 +267,47 @@ static void on_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		deadline_arm(arg);
 }
 
+/* Counts the connection against its address's max_connections_per_client. Returns false when over it. Trusted
+ * proxies are not counted: one proxy carries the connections of many clients. An address that cannot be read
+ * is let through (max_connections still holds). */
+static bool conn_admit_client(struct api *api, struct api_conn *c)
+{
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	socklen_t len = sizeof(c->peer);
+	const struct sockaddr *sa = (const struct sockaddr *)&c->peer;
+	if (!api->per_client || fd < 0 || getpeername(fd, (struct sockaddr *)&c->peer, &len) < 0 ||
+	    cidr_list_contains(api->cfg->trusted_proxies, api->cfg->n_trusted_proxies, sa))
+		return true;
+	c->counted = connlimit_acquire(api->per_client, sa);
+	if (c->counted)
+		return true;
+	api->busy_refused++;
+	time_t now = time(NULL);
+	if (now - api->busy_logged >= 60) {   /* a flood must not flood the log as well */
+		char who[INET6_ADDRSTRLEN];
+		netaddr_format_ip(sa, who, sizeof(who));
+		log_warn("api: %lu connection(s) refused: over %u open from one address (last %s)", api->busy_refused,
+			 api->cfg->api_max_conns_per_client, who);
+		api->busy_refused = 0;
+		api->busy_logged = now;
+	}
+	return false;
+}
+
+/* evhttp has no way to answer a connection that has sent no request yet, so the 503 is written to the socket
+ * itself, before evhttp has written anything to it. Over TLS there is no session yet: the client is only closed. */
+static void conn_send_busy(const struct api *api, struct api_conn *c)
+{
+#define BUSY_BODY "{\"error\":\"too_many_connections\"}"
+	_Static_assert(sizeof(BUSY_BODY) - 1 == 32, "Content-Length below");
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+				   "Content-Length: 32\r\nConnection: close\r\n\r\n" BUSY_BODY;
+#undef BUSY_BODY
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	if (!api->tls && fd >= 0 && send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("api: cannot send 503 to a refused connection: %s", strerror(errno));
+}
+
 /* Runs after the accept callback: ties each new connection to its evhttp connection. */
 static void on_adopt(evutil_socket_t fd, short what, void *arg)
 {
@@ -277,6 +328,10 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 		c->deadline = evtimer_new(api->base, on_deadline, c);
 		c->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), on_output, c);
 		bufferevent_decref(c->bev);
+		if (!c->refuse && !conn_admit_client(api, c))
+			c->refuse = c->busy = true;
+		if (c->busy)
+			conn_send_busy(api, c);
 		if (c->refuse || !c->deadline || !c->out_cb)
 			evhttp_connection_free(c->evcon);
 		else
@@ -672,7 +727,7 @@ static int64_t monotonic_ms(void)
 static bool register_allowed(struct reqctx *rc)
 {
 	uint32_t retry = 0;
-	if (api_ratelimit_take(rc->api->rate, rc->limit_sa, monotonic_ms(), &retry))
+	if (ratelimit_take(rc->api->rate, rc->limit_sa, monotonic_ms(), &retry))
 		return true;
 	char secs[16];
 	snprintf(secs, sizeof(secs), "%u", retry);
@@ -924,14 +979,21 @@ static int http_setup(struct api *api, char *errbuf, size_t errlen)
 
 static int secrets_init(struct api *api)
 {
-	uint8_t seeds[16];
+	uint8_t seeds[24];
 	if (RAND_bytes(api->secret, sizeof(api->secret)) != 1 || RAND_bytes(seeds, sizeof(seeds)) != 1)
 		return -1;
-	uint64_t rate_seed;
+	uint64_t rate_seed, conn_seed;
 	memcpy(&api->auth_seed, seeds, 8);
 	memcpy(&rate_seed, seeds + 8, 8);
+	memcpy(&conn_seed, seeds + 16, 8);
+	if (api->cfg->api_max_conns_per_client &&
+	    !(api->per_client = connlimit_new(api->cfg->api_max_conns_per_client, conn_seed)))
+		return -1;
 	if (api->cfg->register_rate) {
-		api->rate = api_ratelimit_new(api->cfg->register_rate, RATE_SLOTS, rate_seed);
+		/* per address, as one host usually owns a whole IPv6 /64; burst = a minute's worth */
+		const struct ratelimit_conf conf = { .rate = api->cfg->register_rate / 60.0,
+						     .burst = api->cfg->register_rate, .ipv4_prefix = 32, .ipv6_prefix = 64 };
+		api->rate = ratelimit_new(&conf, RATE_SLOTS, rate_seed);
 		if (!api->rate)
 			return -1;
 	}
@@ -985,7 +1047,8 @@ void api_free(struct api *api)
 	if (api->adopt_ev)
 		event_free(api->adopt_ev);
 	SSL_CTX_free(api->tls);
-	api_ratelimit_free(api->rate);
+	ratelimit_free(api->rate);
+	connlimit_free(api->per_client);
 	OPENSSL_cleanse(api, sizeof(*api));
 	free(api);
 }

@@ -1,4 +1,4 @@
-/* Pure request logic of the HTTP API (validation, client address, rate limit): no sockets, no clock, unit-testable. */
+/* Pure request logic of the HTTP API (validation, client address): no sockets, no clock, unit-testable. */
 #ifndef ADNS_API_VALIDATE_H
 #define ADNS_API_VALIDATE_H
 
@@ -64,17 +64,5 @@ int api_parse_forwarded_entry(const char *s, size_t len, struct sockaddr_storage
 enum api_client_source api_client_address(const struct sockaddr *peer, const char *const *values, size_t n,
 					  const struct cidr *trusted, size_t n_trusted,
 					  struct sockaddr_storage *out);
-
-/* Token-bucket limiter per client address (IPv4 /32, IPv6 /64) in a fixed table: bounded memory. */
-struct api_ratelimit;
-/* Creates a limiter of per_minute events per address, burst per_minute, in about slots entries, hashed with
- * seed (random, so clients cannot aim at one bucket). Returns NULL on allocation failure. */
-struct api_ratelimit *api_ratelimit_new(uint32_t per_minute, size_t slots, uint64_t seed);
-/* Takes one token for client at now_ms (a monotonic clock). Returns true when allowed; otherwise false with
- * *retry_after (if non-NULL) set to the seconds until a token is back. */
-bool api_ratelimit_take(struct api_ratelimit *rl, const struct sockaddr *client, int64_t now_ms,
-			uint32_t *retry_after);
-/* Frees the limiter. NULL is fine. */
-void api_ratelimit_free(struct api_ratelimit *rl);
 
 #endif

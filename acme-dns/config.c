@@ -1015,6 +1015,15 @@ static int h_chroot(struct cfg_ctx *c, const struct key_spec *k, const struct it
 #define NUM(n, fn, f, lo, hi) { .name = n, .parse = fn, .off = OFF(f), .min = lo, .max = hi }
 #define SECTION(n, s, req) { .name = n, .parse = h_section, .sub = s, .required = req }
 
+static const struct key_spec rrl_specs[] = {
+	NUM("rate", h_uint, rrl_rate, 0, 1000000),
+	NUM("burst", h_uint, rrl_burst, 1, 10000000),
+	NUM("slip", h_uint, rrl_slip, 0, 10),
+	NUM("ipv4_prefix", h_uint, rrl_ipv4_prefix, 8, 32),
+	NUM("ipv6_prefix", h_uint, rrl_ipv6_prefix, 16, 128),
+	{ .name = NULL },
+};
+
 static const struct key_spec dns_specs[] = {
 	REQ("listen", h_dns_listen, dns_listen),
 	REQ("zone", h_hostname, zone),
@@ -1026,8 +1035,10 @@ static const struct key_spec dns_specs[] = {
 	NUM("negative_ttl", h_duration, negative_ttl, 0, 86400),
 	NUM("tcp_idle_timeout", h_duration, tcp_idle_timeout, 1, 3600),
 	NUM("tcp_max_queries", h_uint, tcp_max_queries, 1, 65535),
+	NUM("tcp_max_connections_per_client", h_uint, tcp_max_conns_per_client, 0, 65535),
 	NUM("udp_workers", h_uint, udp_workers, 0, 64),
 	NUM("edns_max_payload", h_uint16, edns_max_payload, 512, 4096),
+	SECTION("rrl", rrl_specs, false),
 	{ .name = NULL },
 };
 
@@ -1047,6 +1058,7 @@ static const struct key_spec api_specs[] = {
 	NUM("max_body", h_uint, max_body, 256, 1048576),
 	NUM("max_headers", h_uint, max_headers, 1024, 65536),
 	NUM("max_connections", h_uint, max_connections, 1, 65535),
+	NUM("max_connections_per_client", h_uint, api_max_conns_per_client, 0, 65535),
 	NUM("timeout", h_duration, api_timeout, 1, 300),
 	{ .name = NULL },
 };
@@ -1089,7 +1101,11 @@ static int config_defaults(struct config *cfg)
 	cfg->negative_ttl = 60;
 	cfg->tcp_idle_timeout = 10;
 	cfg->tcp_max_queries = 100;
+	cfg->tcp_max_conns_per_client = 16;
 	cfg->edns_max_payload = 1232;
+	cfg->rrl_slip = 2;
+	cfg->rrl_ipv4_prefix = 24;
+	cfg->rrl_ipv6_prefix = 56;
 	cfg->api_enabled = true;
 	netaddr_parse_hostport("127.0.0.1:8080", &cfg->api_addr, &cfg->api_addrlen, NULL, 0);
 	snprintf(cfg->api_text, sizeof(cfg->api_text), "127.0.0.1:8080");
@@ -1097,6 +1113,7 @@ static int config_defaults(struct config *cfg)
 	cfg->max_body = 4096;
 	cfg->max_headers = 8192;
 	cfg->max_connections = 512;
+	cfg->api_max_conns_per_client = 32;
 	cfg->api_timeout = 10;
 	cfg->values_kept = 2;
 	cfg->update_fudge = 300;

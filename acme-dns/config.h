@@ -54,8 +54,15 @@ struct config {
 	uint32_t negative_ttl;    /* SOA minimum of the synthesized apex SOA (default 60) */
 	uint32_t tcp_idle_timeout;/* seconds (default 10) */
 	uint32_t tcp_max_queries; /* per connection (default 100) */
+	uint32_t tcp_max_conns_per_client; /* open TCP connections per client address; 0 = no limit (default 16) */
 	uint32_t udp_workers;     /* 0 = one per core */
 	uint16_t edns_max_payload;/* largest UDP answer we send (default 1232) */
+	/* dns.rrl: response rate limiting of UDP answers */
+	uint32_t rrl_rate;        /* answers per second per client network; 0 = off (default) */
+	uint32_t rrl_burst;       /* bucket size; 0 = not given: the rate */
+	uint32_t rrl_slip;        /* every slip-th answer over the rate goes out truncated; 0 = none (default 2) */
+	uint32_t rrl_ipv4_prefix; /* IPv4 client network length (default 24) */
+	uint32_t rrl_ipv6_prefix; /* IPv6 client network length (default 56) */
 
 	/* api: */
 	struct sockaddr_storage api_addr;
@@ -72,6 +79,7 @@ struct config {
 	uint32_t max_body;        /* bytes (default 4096) */
 	uint32_t max_headers;     /* bytes (default 8192) */
 	uint32_t max_connections; /* concurrent API connections (default 512) */
+	uint32_t api_max_conns_per_client; /* per client address; 0 = no limit (default 32) */
 	uint32_t api_timeout;     /* seconds to read a request (default 10) */
 
 	/* store: */

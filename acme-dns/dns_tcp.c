@@ -1,7 +1,10 @@
-/* DNS over TCP (RFC 7766): length-prefixed messages, several per connection, idle timeout, on one libevent thread. */
+/* DNS over TCP (RFC 7766): length-prefixed messages, several per connection, idle timeout, a limit of open
+ * connections per client address, on one libevent thread. */
 #include "dns.h"
 
+#include "connlimit.h"
 #include "log.h"
+#include "netaddr.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -15,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 struct dns_tcp {
@@ -25,6 +30,9 @@ struct dns_tcp {
 	bool started;
 	struct dns_source *src;
 	struct tcp_conn *conns;       /* open connections, freed at stop */
+	struct connlimit *per_client; /* open connections per client address; NULL = no limit */
+	unsigned long refused;        /* connections refused by it since the last log line */
+	time_t refused_logged;
 	uint8_t out[2 + ANSWER_TCP_MAX];
 	uint8_t in[ANSWER_TCP_MAX];
 };
@@ -46,6 +54,7 @@ static void conn_free(struct bufferevent *bev, struct tcp_conn *c)
 		c->t->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	connlimit_release(c->t->per_client, (const struct sockaddr *)&c->peer);
 	bufferevent_free(bev);
 	free(c);
 }
@@ -100,20 +109,44 @@ static void tcp_event_cb(struct bufferevent *bev, short what, void *arg)
 		conn_free(bev, arg);
 }
 
+/* Closes a connection over dns.tcp_max_connections_per_client at once. The log says so at most once a minute,
+ * with the count since, so a flood of connections does not flood the log as well. */
+static void tcp_refuse(struct dns_tcp *t, evutil_socket_t fd, const struct sockaddr *sa)
+{
+	close(fd);
+	t->refused++;
+	time_t now = time(NULL);
+	if (now - t->refused_logged < 60)
+		return;
+	char who[INET6_ADDRSTRLEN];
+	netaddr_format_ip(sa, who, sizeof(who));
+	log_warn("dns tcp: %lu connection(s) refused: over %u open from one address (last %s)", t->refused,
+		 t->src->cfg->tcp_max_conns_per_client, who);
+	t->refused = 0;
+	t->refused_logged = now;
+}
+
 static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct dns_tcp *t = arg;
+	struct sockaddr_storage peer = { 0 };
+	if (salen > 0 && (size_t)salen <= sizeof(peer))
+		memcpy(&peer, sa, (size_t)salen);
+	if (!connlimit_acquire(t->per_client, (const struct sockaddr *)&peer)) {
+		tcp_refuse(t, fd, (const struct sockaddr *)&peer);
+		return;
+	}
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	struct bufferevent *bev = c ? bufferevent_socket_new(t->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
 	if (!bev) {
+		connlimit_release(t->per_client, (const struct sockaddr *)&peer);
 		free(c);
 		close(fd);
 		return;
 	}
 	c->t = t;
 	c->bev = bev;
-	if (salen > 0 && (size_t)salen <= sizeof(c->peer))
-		memcpy(&c->peer, sa, (size_t)salen);
+	c->peer = peer;
 	c->next = t->conns;
 	if (t->conns)
 		t->conns->prev = c;
@@ -125,12 +158,33 @@ static void tcp_accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct s
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
+/* The table of open connections per client address (dns.tcp_max_connections_per_client). Returns 0 or -1. */
+static int per_client_new(struct dns_tcp *t, const struct config *cfg, char *errbuf, size_t errlen)
+{
+	uint64_t seed;
+	if (cfg->tcp_max_conns_per_client == 0)
+		return 0;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		snprintf(errbuf, errlen, "dns tcp: no randomness for the connection table: %s", strerror(errno));
+		return -1;
+	}
+	if (!(t->per_client = connlimit_new(cfg->tcp_max_conns_per_client, seed))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 struct dns_tcp *dns_tcp_bind(const struct config *cfg, char *errbuf, size_t errlen)
 {
 	struct dns_tcp *t = calloc(1, sizeof(*t));
 	if (!t || !(t->base = event_base_new())) {
 		free(t);
 		snprintf(errbuf, errlen, "cannot create the TCP event loop");
+		return NULL;
+	}
+	if (per_client_new(t, cfg, errbuf, errlen) < 0) {
+		dns_tcp_stop(t);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->n_dns_listen; i++) {
@@ -183,5 +237,6 @@ void dns_tcp_stop(struct dns_tcp *t)
 	for (size_t i = 0; i < t->n; i++)
 		evconnlistener_free(t->listeners[i]);
 	event_base_free(t->base);
+	connlimit_free(t->per_client);
 	free(t);
 }

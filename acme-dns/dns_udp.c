@@ -1,8 +1,10 @@
-/* UDP: one worker per core and address, each on its own SO_REUSEPORT socket, answering in batches. */
+/* UDP: one worker per core and address, each on its own SO_REUSEPORT socket, answering in batches, each with its
+ * own response rate limiter. */
 #include "dns.h"
 
 #include "log.h"
 #include "netaddr.h"
+#include "rrl.h"
 
 #include <urcu.h>
 
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +27,8 @@ struct udp_worker {
 	pthread_t thread;
 	int fd;
 	struct dns_udp *owner;
+	struct rrl *rrl;          /* this worker's own limiter (no lock on the query path); NULL = dns.rrl off */
+	char name[48];            /* for the log: "worker 3 on 127.0.0.1:53" */
 	bool started;
 };
 
@@ -85,6 +90,21 @@ static size_t worker_count(const struct config *cfg)
 	return n < 1 ? 1 : (size_t)n;
 }
 
+/* Gives the worker its response rate limiter, hashed with a seed of its own. Returns 0 or -1 with errbuf set. */
+static int worker_rrl(struct udp_worker *w, const struct config *cfg, char *errbuf, size_t errlen)
+{
+	uint64_t seed;
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		snprintf(errbuf, errlen, "dns udp: no randomness for the rate limiter: %s", strerror(errno));
+		return -1;
+	}
+	if (!(w->rrl = rrl_new(cfg, seed))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 struct dns_udp *dns_udp_bind(const struct config *cfg, char *errbuf, size_t errlen)
 {
 	size_t per = worker_count(cfg), total = 0;
@@ -105,24 +125,59 @@ struct dns_udp *dns_udp_bind(const struct config *cfg, char *errbuf, size_t errl
 				dns_udp_stop(u);
 				return NULL;
 			}
-			u->w[u->n].fd = fd;
-			u->w[u->n++].owner = u;
+			struct udp_worker *w = &u->w[u->n++];
+			w->fd = fd;
+			w->owner = u;
+			snprintf(w->name, sizeof(w->name), "worker %zu on %s", k, cfg->dns_listen[i].text);
+			if (cfg->rrl_rate && worker_rrl(w, cfg, errbuf, errlen) < 0) {
+				dns_udp_stop(u);
+				return NULL;
+			}
 		}
 	}
 	return u;
 }
 
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Applies the response rate limit to the answer out[0..len) built for query: returns the length to send, 0 for
+ * none. UPDATE answers are never limited: they go to clients holding a TSIG key, and a dropped one would leave
+ * the client guessing whether its change was made. */
+static size_t udp_limit(struct rrl *rrl, const uint8_t *query, size_t qlen, const struct sockaddr *peer,
+			int64_t now_ms, uint8_t *out, size_t len)
+{
+	if (!rrl || update_is_update(query, qlen))
+		return len;
+	switch (rrl_check(rrl, peer, now_ms)) {
+	case RRL_SEND:
+		return len;
+	case RRL_SLIP:
+		return rrl_truncate(out, len);
+	case RRL_DROP:
+		break;
+	}
+	return 0;
+}
+
 /* Answers a batch in place of the receive buffers' companions; returns how many answers to send. */
-static unsigned udp_answer_batch(struct dns_source *src, struct mmsghdr *in, unsigned n, struct mmsghdr *out,
-				 struct iovec *oiov, uint8_t (*obuf)[UDP_BUF])
+static unsigned udp_answer_batch(struct dns_source *src, struct rrl *rrl, struct mmsghdr *in, unsigned n,
+				 struct mmsghdr *out, struct iovec *oiov, uint8_t (*obuf)[UDP_BUF])
 {
 	struct answer_env env;
 	unsigned k = 0;
+	int64_t now_ms = rrl ? monotonic_ms() : 0;
 	rcu_read_lock();
 	dns_source_env(src, &env);
 	for (unsigned i = 0; i < n; i++) {
-		size_t len = dns_source_answer(src, &env, in[i].msg_hdr.msg_iov->iov_base, in[i].msg_len, obuf[k], UDP_BUF,
-					       false, in[i].msg_hdr.msg_name);
+		const uint8_t *query = in[i].msg_hdr.msg_iov->iov_base;
+		size_t len = dns_source_answer(src, &env, query, in[i].msg_len, obuf[k], UDP_BUF, false,
+					       in[i].msg_hdr.msg_name);
+		len = len ? udp_limit(rrl, query, in[i].msg_len, in[i].msg_hdr.msg_name, now_ms, obuf[k], len) : 0;
 		if (len == 0)
 			continue;
 		oiov[k].iov_base = obuf[k];
@@ -170,12 +225,14 @@ static void *udp_worker_main(void *arg)
 	while (!atomic_load(&u->stop)) {
 		udp_prepare(b);
 		int n = recvmmsg(w->fd, b->in, BATCH, MSG_WAITFORONE, NULL);
+		if (w->rrl)
+			rrl_report(w->rrl, monotonic_ms(), w->name);   /* also on the idle wake-ups, so a summary is never held back */
 		if (n <= 0) {
 			if (n < 0 && errno != EAGAIN && errno != EINTR && errno != EWOULDBLOCK)
 				log_warn("dns udp: recvmmsg: %s", strerror(errno));
 			continue;
 		}
-		unsigned k = udp_answer_batch(u->src, b->in, (unsigned)n, b->out, b->oiov, b->obuf);
+		unsigned k = udp_answer_batch(u->src, w->rrl, b->in, (unsigned)n, b->out, b->oiov, b->obuf);
 		for (unsigned sent = 0; sent < k;) {
 			int s = sendmmsg(w->fd, b->out + sent, k - sent, 0);
 			if (s <= 0) {
@@ -185,6 +242,8 @@ static void *udp_worker_main(void *arg)
 			sent += (unsigned)s;
 		}
 	}
+	if (w->rrl)
+		rrl_report(w->rrl, INT64_MAX, w->name);   /* at the end the 10 s wait is over: say what is left */
 	rcu_unregister_thread();
 	free(b);
 	return NULL;
@@ -212,6 +271,7 @@ void dns_udp_stop(struct dns_udp *u)
 		if (u->w[i].started)
 			pthread_join(u->w[i].thread, NULL);
 		close(u->w[i].fd);
+		rrl_free(u->w[i].rrl);
 	}
 	free(u->w);
 	free(u);

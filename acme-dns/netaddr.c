@@ -249,3 +249,40 @@ void netaddr_format_ip(const struct sockaddr *sa, char *buf, size_t len)
 	if (!src || !inet_ntop(sa->sa_family, src, buf, (socklen_t)len))
 		snprintf(buf, len, "?");
 }
+
+void netaddr_key(const struct sockaddr *sa, int v4_prefix, int v6_prefix, uint8_t key[NETADDR_KEY_LEN])
+{
+	memset(key, 0, NETADDR_KEY_LEN);
+	const uint8_t *a = NULL;
+	if (sa && sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+	} else if (sa && sa->sa_family == AF_INET6) {
+		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		if (memcmp(a, v4mapped_prefix, sizeof(v4mapped_prefix)) != 0) {
+			key[0] = 6;
+			memcpy(key + 1, a, 16);
+			zero_host_bits(key + 1, 16, v6_prefix > 128 ? 128 : v6_prefix);
+			return;
+		}
+		a += sizeof(v4mapped_prefix);   /* a dual-stack socket's IPv4 client is limited as IPv4 */
+	} else {
+		return;
+	}
+	key[0] = 4;
+	memcpy(key + 1, a, 4);
+	zero_host_bits(key + 1, 4, v4_prefix > 32 ? 32 : v4_prefix);
+}
+
+uint64_t netaddr_key_hash(const uint8_t key[NETADDR_KEY_LEN], uint64_t seed)
+{
+	uint64_t h = seed ^ 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < NETADDR_KEY_LEN; i++) {
+		h ^= key[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 30;   /* splitmix64 finaliser: spreads the FNV state over every bit */
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}

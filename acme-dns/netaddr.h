@@ -26,4 +26,13 @@ int netaddr_parse_ip(const char *s, struct sockaddr_storage *out);
 /* Writes the address (no port) as text into buf. */
 void netaddr_format_ip(const struct sockaddr *sa, char *buf, size_t len);
 
+#define NETADDR_KEY_LEN 17   /* a family tag and up to 16 address bytes */
+/* Writes the client network of sa as a table key: byte 0 is 4 or 6 (0 for NULL or another family), then the first
+ * v4_prefix bits of an IPv4 address (IPv4-mapped IPv6 counts as IPv4) or v6_prefix bits of an IPv6 one; every
+ * other bit is zero, so two addresses of one network give equal keys. Prefixes beyond 32/128 are clamped. */
+void netaddr_key(const struct sockaddr *sa, int v4_prefix, int v6_prefix, uint8_t key[NETADDR_KEY_LEN]);
+/* A hash of key mixed with seed: tables keyed by client networks use a random seed so clients cannot pick
+ * addresses that all land in one bucket. */
+uint64_t netaddr_key_hash(const uint8_t key[NETADDR_KEY_LEN], uint64_t seed);
+
 #endif

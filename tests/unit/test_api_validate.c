@@ -1,4 +1,4 @@
-/* The HTTP API's pure checks: acme-dns's validation rules, body shapes, allowfrom, proxy headers, rate limit. */
+/* The HTTP API's pure checks: acme-dns's validation rules, body shapes, allowfrom, proxy headers. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -355,76 +355,6 @@ static void test_client_unknown(void **state)
 	assert_int_equal(pick("10.0.0.1", left, 1, &p, "203.0.113.5"), API_CLIENT_FORWARDED);
 }
 
-/* ---- rate limiter ---- */
-
-static void test_ratelimit_bucket(void **state)
-{
-	struct sockaddr_storage a, b;
-	uint32_t retry = 0;
-	struct api_ratelimit *rl = api_ratelimit_new(2, 64, 12345);
-	assert_non_null(rl);
-	ip("192.0.2.1", &a);
-	ip("192.0.2.2", &b);
-	const struct sockaddr *sa = (const struct sockaddr *)&a, *sb = (const struct sockaddr *)&b;
-	assert_true(api_ratelimit_take(rl, sa, 1000, &retry));
-	assert_true(api_ratelimit_take(rl, sa, 1000, &retry));
-	assert_false(api_ratelimit_take(rl, sa, 1000, &retry));
-	assert_int_equal(retry, 30);                                  /* 2 per minute: one every 30 s */
-	assert_true(api_ratelimit_take(rl, sb, 1000, &retry));        /* other addresses are not affected */
-	assert_false(api_ratelimit_take(rl, sa, 20999, &retry));
-	assert_int_equal(retry, 11);
-	assert_true(api_ratelimit_take(rl, sa, 31000, &retry));
-	assert_false(api_ratelimit_take(rl, sa, 31000, &retry));
-	assert_false(api_ratelimit_take(rl, sa, 500, &retry));       /* a clock going back refills nothing */
-	assert_true(api_ratelimit_take(rl, sa, 1000000, NULL));
-	assert_true(api_ratelimit_take(rl, sa, 1000000, NULL));       /* the burst is capped at the rate */
-	assert_false(api_ratelimit_take(rl, sa, 1000000, NULL));
-	api_ratelimit_free(rl);
-	assert_null(api_ratelimit_new(0, 64, 1));
-	assert_true(api_ratelimit_take(NULL, sa, 0, NULL));           /* no limiter: unlimited */
-}
-
-static void test_ratelimit_keys(void **state)
-{
-	struct sockaddr_storage a;
-	struct api_ratelimit *rl = api_ratelimit_new(1, 64, 99);
-	assert_non_null(rl);
-	assert_true(api_ratelimit_take(rl, ip("2001:db8:1:2::1", &a), 0, NULL));
-	assert_false(api_ratelimit_take(rl, ip("2001:db8:1:2:ffff::9", &a), 0, NULL));   /* same /64 */
-	assert_true(api_ratelimit_take(rl, ip("2001:db8:1:3::1", &a), 0, NULL));
-	assert_true(api_ratelimit_take(rl, ip("198.51.100.1", &a), 0, NULL));
-	assert_false(api_ratelimit_take(rl, ip("::ffff:198.51.100.1", &a), 0, NULL));    /* mapped = IPv4 */
-	assert_true(api_ratelimit_take(rl, NULL, 0, NULL));
-	assert_false(api_ratelimit_take(rl, NULL, 0, NULL));
-	api_ratelimit_free(rl);
-}
-
-static void test_ratelimit_bounded(void **state)
-{
-	/* one set of 8 slots: an exhausted client survives while refilled (idle) slots can be reused */
-	struct api_ratelimit *rl = api_ratelimit_new(2, 8, 7);
-	struct sockaddr_storage a, o;
-	char text[32];
-	assert_non_null(rl);
-	ip("192.0.2.1", &a);
-	assert_true(api_ratelimit_take(rl, (struct sockaddr *)&a, 0, NULL));
-	assert_true(api_ratelimit_take(rl, (struct sockaddr *)&a, 0, NULL));
-	for (int i = 0; i < 7; i++) {
-		snprintf(text, sizeof(text), "198.51.100.%d", i + 1);
-		assert_true(api_ratelimit_take(rl, ip(text, &o), 0, NULL));
-	}
-	/* 30 s on, the seven others are full again; the first has one token */
-	assert_true(api_ratelimit_take(rl, ip("203.0.113.1", &o), 30000, NULL));
-	assert_true(api_ratelimit_take(rl, (struct sockaddr *)&a, 30000, NULL));
-	assert_false(api_ratelimit_take(rl, (struct sockaddr *)&a, 30000, NULL));
-	/* a flood of addresses never grows the table and never crashes */
-	for (int i = 0; i < 5000; i++) {
-		snprintf(text, sizeof(text), "10.%d.%d.1", i / 250, i % 250);
-		assert_true(api_ratelimit_take(rl, ip(text, &o), 30000, NULL));
-	}
-	api_ratelimit_free(rl);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -441,9 +371,6 @@ int main(void)
 		cmocka_unit_test(test_client_untrusted_peer),
 		cmocka_unit_test(test_client_forwarded),
 		cmocka_unit_test(test_client_unknown),
-		cmocka_unit_test(test_ratelimit_bucket),
-		cmocka_unit_test(test_ratelimit_keys),
-		cmocka_unit_test(test_ratelimit_bounded),
 	};
 	return cmocka_run_group_tests_name("api_validate", tests, setup, NULL);
 }

@@ -102,8 +102,14 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->negative_ttl, 60);
 	assert_int_equal(cfg->tcp_idle_timeout, 10);
 	assert_int_equal(cfg->tcp_max_queries, 100);
+	assert_int_equal(cfg->tcp_max_conns_per_client, 16);
 	assert_int_equal(cfg->udp_workers, 0);
 	assert_int_equal(cfg->edns_max_payload, 1232);
+	assert_int_equal(cfg->rrl_rate, 0);
+	assert_int_equal(cfg->rrl_burst, 0);
+	assert_int_equal(cfg->rrl_slip, 2);
+	assert_int_equal(cfg->rrl_ipv4_prefix, 24);
+	assert_int_equal(cfg->rrl_ipv6_prefix, 56);
 	assert_true(cfg->api_enabled);
 	assert_string_equal(cfg->api_text, "127.0.0.1:8080");
 	assert_int_equal(cfg->api_addr.ss_family, AF_INET);
@@ -118,6 +124,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->max_body, 4096);
 	assert_int_equal(cfg->max_headers, 8192);
 	assert_int_equal(cfg->max_connections, 512);
+	assert_int_equal(cfg->api_max_conns_per_client, 32);
 	assert_int_equal(cfg->api_timeout, 10);
 	assert_string_equal(cfg->store_path, "/var/lib/acme-dnsd/acme.db");
 	assert_int_equal(cfg->values_kept, 2);
@@ -145,8 +152,15 @@ static const char full_config[] = "# every key\n"
 				  "  negative_ttl: 5m\n"
 				  "  tcp_idle_timeout: 1h\n"
 				  "  tcp_max_queries: 65535\n"
+				  "  tcp_max_connections_per_client: 0\n"
 				  "  udp_workers: 64\n"
 				  "  edns_max_payload: 4096\n"
+				  "  rrl:\n"
+				  "    rate: 20\n"
+				  "    burst: 40\n"
+				  "    slip: 0\n"
+				  "    ipv4_prefix: 32\n"
+				  "    ipv6_prefix: 64\n"
 				  "api:\n"
 				  "  listen: \"[::]:443\"\n"
 				  "  tls:\n"
@@ -159,6 +173,7 @@ static const char full_config[] = "# every key\n"
 				  "  max_body: 1048576\n"
 				  "  max_headers: 1024\n"
 				  "  max_connections: 1\n"
+				  "  max_connections_per_client: 65535\n"
 				  "  timeout: 300\n"
 				  "store:\n"
 				  "  path: postgres://acme@db.example.org/acme\n"
@@ -199,8 +214,14 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg->negative_ttl, 300);
 	assert_int_equal(cfg->tcp_idle_timeout, 3600);
 	assert_int_equal(cfg->tcp_max_queries, 65535);
+	assert_int_equal(cfg->tcp_max_conns_per_client, 0);
 	assert_int_equal(cfg->udp_workers, 64);
 	assert_int_equal(cfg->edns_max_payload, 4096);
+	assert_int_equal(cfg->rrl_rate, 20);
+	assert_int_equal(cfg->rrl_burst, 40);
+	assert_int_equal(cfg->rrl_slip, 0);
+	assert_int_equal(cfg->rrl_ipv4_prefix, 32);
+	assert_int_equal(cfg->rrl_ipv6_prefix, 64);
 	assert_true(cfg->api_enabled);
 	assert_string_equal(cfg->api_text, "[::]:443");
 	assert_int_equal(cfg->api_addr.ss_family, AF_INET6);
@@ -219,6 +240,7 @@ static void test_every_key(void **state)
 	assert_int_equal(cfg->max_body, 1048576);
 	assert_int_equal(cfg->max_headers, 1024);
 	assert_int_equal(cfg->max_connections, 1);
+	assert_int_equal(cfg->api_max_conns_per_client, 65535);
 	assert_int_equal(cfg->api_timeout, 300);
 	assert_string_equal(cfg->store_path, "postgres://acme@db.example.org/acme");
 	assert_int_equal(cfg->values_kept, 16);
@@ -487,12 +509,14 @@ struct range_case {
 
 static const struct range_case ranges[] = {
 	{ "dns", "tcp_max_queries", "1", "65535", "0", "65536", "must be between 1 and 65535" },
+	{ "dns", "tcp_max_connections_per_client", "0", "65535", NULL, "65536", "must be between 0 and 65535" },
 	{ "dns", "udp_workers", "0", "64", NULL, "65", "must be between 0 and 64" },
 	{ "dns", "edns_max_payload", "512", "4096", "511", "4097", "must be between 512 and 4096" },
 	{ "api", "register_rate", "0", "1000000", NULL, "1000001", "must be between 0 and 1000000" },
 	{ "api", "max_body", "256", "1048576", "255", "1048577", "must be between 256 and 1048576" },
 	{ "api", "max_headers", "1024", "65536", "1023", "65537", "must be between 1024 and 65536" },
 	{ "api", "max_connections", "1", "65535", "0", "65536", "must be between 1 and 65535" },
+	{ "api", "max_connections_per_client", "0", "65535", NULL, "65536", "must be between 0 and 65535" },
 	{ "store", "values_kept", "1", "16", "0", "17", "must be between 1 and 16" },
 };
 
@@ -549,6 +573,38 @@ static void test_integer_ranges(void **state)
 	assert_int_equal(cfg->max_connections, 9);
 	config_free(cfg);
 	expect_error(MIN "api:\n  max_body: 12abc\n", "9: api.max_body: \"12abc\" is not a whole number");
+}
+
+/* dns.rrl: a section of its own, every key checked. */
+static void test_rrl_section(void **state)
+{
+	struct config *cfg = load_ok(DNS "  rrl:\n" STORE);   /* an empty section: all defaults, off */
+	assert_int_equal(cfg->rrl_rate, 0);
+	assert_int_equal(cfg->rrl_slip, 2);
+	config_free(cfg);
+	cfg = load_ok(DNS "  rrl:\n    rate: 1000000\n    burst: 10000000\n    slip: 10\n    ipv4_prefix: 8\n"
+			  "    ipv6_prefix: 16\n" STORE);
+	assert_int_equal(cfg->rrl_rate, 1000000);
+	assert_int_equal(cfg->rrl_burst, 10000000);
+	assert_int_equal(cfg->rrl_slip, 10);
+	assert_int_equal(cfg->rrl_ipv4_prefix, 8);
+	assert_int_equal(cfg->rrl_ipv6_prefix, 16);
+	config_free(cfg);
+	cfg = load_ok(DNS "  rrl: {rate: 5, slip: 1}\n" STORE);
+	assert_int_equal(cfg->rrl_rate, 5);
+	assert_int_equal(cfg->rrl_burst, 0);   /* not given: the rate */
+	assert_int_equal(cfg->rrl_slip, 1);
+	config_free(cfg);
+	expect_error(DNS "  rrl:\n    rate: 1000001\n" STORE, "7: dns.rrl.rate: must be between 0 and 1000000");
+	expect_error(DNS "  rrl:\n    burst: 0\n" STORE, "7: dns.rrl.burst: must be between 1 and 10000000");
+	expect_error(DNS "  rrl:\n    slip: 11\n" STORE, "7: dns.rrl.slip: must be between 0 and 10");
+	expect_error(DNS "  rrl:\n    ipv4_prefix: 7\n" STORE, "7: dns.rrl.ipv4_prefix: must be between 8 and 32");
+	expect_error(DNS "  rrl:\n    ipv4_prefix: 33\n" STORE, "7: dns.rrl.ipv4_prefix: must be between 8 and 32");
+	expect_error(DNS "  rrl:\n    ipv6_prefix: 129\n" STORE, "7: dns.rrl.ipv6_prefix: must be between 16 and 128");
+	expect_error(DNS "  rrl:\n    rate: 5\n    rates: 5\n" STORE, "8: dns.rrl.rates: unknown key");
+	expect_error(DNS "  rrl:\n    rate: 5\n    rate: 6\n" STORE, "8: dns.rrl.rate: duplicate key");
+	expect_error(DNS "  rrl: 10\n" STORE, "6: dns.rrl: expected a mapping, found a single value");
+	expect_error(DNS "  rrl:\n    rate: ten\n" STORE, "7: dns.rrl.rate: \"ten\" is not a whole number");
 }
 
 static void test_booleans(void **state)
@@ -1031,6 +1087,7 @@ int main(void)
 		cmocka_unit_test(test_admin_mailbox),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_integer_ranges),
+		cmocka_unit_test(test_rrl_section),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_relative_paths),
 		cmocka_unit_test(test_store_path),

@@ -215,6 +215,38 @@ static void test_parse_and_format_ip(void **state)
 	netaddr_format_ip((struct sockaddr *)&ss, buf, 0); /* must not write */
 }
 
+/* Table keys: the family tag and the network's bytes, nothing of the host part. */
+static void test_key(void **state)
+{
+	uint8_t k[NETADDR_KEY_LEN], m[NETADDR_KEY_LEN];
+	struct sockaddr_storage a = ip("192.0.2.77"), b = ip("::ffff:192.0.2.1");
+	netaddr_key((struct sockaddr *)&a, 24, 56, k);
+	static const uint8_t v4net[NETADDR_KEY_LEN] = { 4, 192, 0, 2, 0 };
+	assert_memory_equal(k, v4net, NETADDR_KEY_LEN);
+	netaddr_key((struct sockaddr *)&b, 24, 56, m);            /* mapped: the same IPv4 network */
+	assert_memory_equal(k, m, NETADDR_KEY_LEN);
+	netaddr_key((struct sockaddr *)&a, 32, 128, k);
+	static const uint8_t v4host[NETADDR_KEY_LEN] = { 4, 192, 0, 2, 77 };
+	assert_memory_equal(k, v4host, NETADDR_KEY_LEN);
+	netaddr_key((struct sockaddr *)&a, 99, 128, m);           /* clamped to 32 */
+	assert_memory_equal(k, m, NETADDR_KEY_LEN);
+	netaddr_key((struct sockaddr *)&a, 20, 56, k);            /* a prefix inside a byte */
+	static const uint8_t v4_20[NETADDR_KEY_LEN] = { 4, 192, 0, 0, 0 };
+	assert_memory_equal(k, v4_20, NETADDR_KEY_LEN);
+	struct sockaddr_storage c = ip("2001:db8:aaaa:bbff:1:2:3:4");
+	netaddr_key((struct sockaddr *)&c, 24, 56, k);
+	static const uint8_t v6net[NETADDR_KEY_LEN] = { 6, 0x20, 0x01, 0x0d, 0xb8, 0xaa, 0xaa, 0xbb };
+	assert_memory_equal(k, v6net, NETADDR_KEY_LEN);
+	netaddr_key(NULL, 24, 56, k);
+	static const uint8_t none[NETADDR_KEY_LEN] = { 0 };
+	assert_memory_equal(k, none, NETADDR_KEY_LEN);
+	/* the seed changes the hash; equal keys hash equally */
+	netaddr_key((struct sockaddr *)&a, 24, 56, k);
+	netaddr_key((struct sockaddr *)&b, 24, 56, m);
+	assert_true(netaddr_key_hash(k, 1) == netaddr_key_hash(m, 1));
+	assert_true(netaddr_key_hash(k, 1) != netaddr_key_hash(k, 2));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,7 +254,7 @@ int main(void)
 		cmocka_unit_test(test_hostport_errors),	 cmocka_unit_test(test_cidr_parse),
 		cmocka_unit_test(test_cidr_parse_errors), cmocka_unit_test(test_cidr_contains),
 		cmocka_unit_test(test_cidr_v4mapped),	 cmocka_unit_test(test_cidr_list),
-		cmocka_unit_test(test_parse_and_format_ip),
+		cmocka_unit_test(test_parse_and_format_ip), cmocka_unit_test(test_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
