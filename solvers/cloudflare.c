@@ -225,6 +225,30 @@ static int cf_zone_get(void *ctx, const char *name, struct rapi_zone *z, char *e
 	return rc;
 }
 
+/* What a POST of a record was answered: 0 with id set ("" when an identical record is there already), or -1. */
+static int cf_created(const struct cf_auth *a, const struct http_response *r, const char *what, char *id,
+		      size_t idlen, char *errbuf, size_t errlen)
+{
+	json_t *doc = cf_success(r);
+	const char *rid = json_string_value(json_object_get(json_object_get(doc, "result"), "id"));
+	int rc = -1;
+
+	if (doc && rid && rapi_id_ok(rid)) {
+		snprintf(id, idlen, "%s", rid);
+		rc = 0;
+	} else if (doc) {
+		snprintf(errbuf, errlen, "cloudflare: %s: the answer has no record id", what);
+	} else if ((doc = json_loadb(r->body, r->body_len, 0, NULL)) &&
+		   (cloudflare_has_code(doc, 81058) || cloudflare_has_code(doc, 81057))) {
+		id[0] = '\0';           /* "An identical record already exists.": the value is in place */
+		rc = 0;
+	} else {
+		cf_fail(a, r, what, errbuf, errlen);
+	}
+	json_decref(doc);
+	return rc;
+}
+
 static int cf_create(void *ctx, const struct rapi_zone *z, const char *name, const char *value, char *id,
 		     size_t idlen, char *errbuf, size_t errlen)
 {
@@ -232,36 +256,19 @@ static int cf_create(void *ctx, const struct rapi_zone *z, const char *name, con
 	char url[CF_URL_MAX], what[RAPI_NAME_MAX + 64];
 	char *body = cloudflare_record_body(name, value, p->ttl);
 	struct http_response r;
-	json_t *doc = NULL;
-	int rc = -1;
+	int rc;
 
-	snprintf(url, sizeof url, "%s/zones/%s/dns_records", p->base, z->id);
-	snprintf(what, sizeof what, "POST TXT %s in zone %s", name, z->name);
 	if (!body) {
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
-	if (cf_call(&p->dns, "POST", url, body, &r, errbuf, errlen) != 0) {
-		free(body);
-		return -1;
-	}
+	snprintf(url, sizeof url, "%s/zones/%s/dns_records", p->base, z->id);
+	snprintf(what, sizeof what, "POST TXT %s in zone %s", name, z->name);
+	rc = cf_call(&p->dns, "POST", url, body, &r, errbuf, errlen);
 	free(body);
-	if ((doc = cf_success(&r))) {
-		const char *rid = json_string_value(json_object_get(json_object_get(doc, "result"), "id"));
-		if (rid && rapi_id_ok(rid)) {
-			snprintf(id, idlen, "%s", rid);
-			rc = 0;
-		} else {
-			snprintf(errbuf, errlen, "cloudflare: %s: the answer has no record id", what);
-		}
-	} else if ((doc = json_loadb(r.body, r.body_len, 0, NULL)) &&
-		   (cloudflare_has_code(doc, 81058) || cloudflare_has_code(doc, 81057))) {
-		id[0] = '\0';           /* "An identical record already exists.": the value is in place */
-		rc = 0;
-	} else {
-		cf_fail(&p->dns, &r, what, errbuf, errlen);
-	}
-	json_decref(doc);
+	if (rc != 0)
+		return -1;
+	rc = cf_created(&p->dns, &r, what, id, idlen, errbuf, errlen);
 	http_response_clear(&r);
 	return rc;
 }

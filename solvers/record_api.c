@@ -188,13 +188,15 @@ static int present_one(struct rapi *r, const struct solver_record *rec, char *er
 		return -1;
 	if (ledger_find(r, name, rec->value))
 		return 0;               /* created by this run already */
-	if ((rc = zone_of(r, name, rec->zone, &z, errbuf, errlen)) <= 0) {
-		if (rc == 0)
-			snprintf(errbuf, errlen, "%s: no zone for %s at %s%s%s", r->tag, name, r->provider,
-				 rec->zone && *rec->zone ? " (the resolvers see it in zone " : "",
-				 rec->zone && *rec->zone ? rec->zone : "");
-		if (rc == 0 && rec->zone && *rec->zone)
-			snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf), ")");
+	if ((rc = zone_of(r, name, rec->zone, &z, errbuf, errlen)) < 0)
+		return -1;
+	if (rc == 0 && rec->zone && *rec->zone) {
+		snprintf(errbuf, errlen, "%s: no zone for %s at %s (the resolvers see it in zone %s)", r->tag, name,
+			 r->provider, rec->zone);
+		return -1;
+	}
+	if (rc == 0) {
+		snprintf(errbuf, errlen, "%s: no zone for %s at %s", r->tag, name, r->provider);
 		return -1;
 	}
 	if (r->ops->create(r->ctx, &z, name, rec->value, id, sizeof id, errbuf, errlen) != 0)
