@@ -43,7 +43,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, cloudflare, digitalocean, hetzner, httpreq"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -180,6 +180,43 @@ static const struct opt_spec specs[] = {
 	  "exec: run as PROGRAM present|cleanup FQDN VALUE for each record (no shell)" },
 	{ "exec-timeout", 0, "EXEC_TIMEOUT", S_INT, C_SOLVE, OFF(exec_timeout), NULL, int_number, 1, 86400,
 	  "SECONDS", "exec: a run that takes longer is killed (default 60)" },
+	/* --solver cloudflare (lego's variables; CF_* are taken too, see env_aliases) */
+	{ "cloudflare-dns-api-token", 0, "CLOUDFLARE_DNS_API_TOKEN", S_STR, C_SOLVE, OFF(cloudflare_dns_api_token),
+	  check_token, NULL, 0, 0, "TOKEN", "cloudflare: API token with Zone.DNS edit (prefer the variable)" },
+	{ "cloudflare-zone-api-token", 0, "CLOUDFLARE_ZONE_API_TOKEN", S_STR, C_SOLVE, OFF(cloudflare_zone_api_token),
+	  check_token, NULL, 0, 0, "TOKEN", "cloudflare: API token with Zone read, for the zone lookups (default: the "
+					    "DNS token)" },
+	{ "cloudflare-email", 0, "CLOUDFLARE_EMAIL", S_STR, C_SOLVE, OFF(cloudflare_email), check_token, NULL, 0, 0,
+	  "ADDRESS", "cloudflare: the account's e-mail address, with --cloudflare-api-key instead of a token" },
+	{ "cloudflare-api-key", 0, "CLOUDFLARE_API_KEY", S_STR, C_SOLVE, OFF(cloudflare_api_key), check_token, NULL,
+	  0, 0, "KEY", "cloudflare: the account's global API key (prefer a scoped token)" },
+	{ "cloudflare-base-url", 0, "CLOUDFLARE_BASE_URL", S_STR, C_SOLVE, OFF(cloudflare_base_url), check_url, NULL,
+	  0, 0, "URL", "cloudflare: the API root (default https://api.cloudflare.com/client/v4)" },
+	{ "cloudflare-ttl", 0, "CLOUDFLARE_TTL", S_INT, C_SOLVE, OFF(cloudflare_ttl), NULL, int_number, 60, 86400,
+	  "SECONDS", "cloudflare: TTL of the challenge records (default 120)" },
+	/* --solver digitalocean */
+	{ "digitalocean-auth-token", 0, "DO_AUTH_TOKEN", S_STR, C_SOLVE, OFF(digitalocean_auth_token), check_token,
+	  NULL, 0, 0, "TOKEN", "digitalocean: personal access token with write scope (prefer the variable)" },
+	{ "digitalocean-base-url", 0, "DO_API_URL", S_STR, C_SOLVE, OFF(digitalocean_base_url), check_url, NULL, 0,
+	  0, "URL", "digitalocean: the API root (default https://api.digitalocean.com/v2)" },
+	{ "digitalocean-ttl", 0, "DO_TTL", S_INT, C_SOLVE, OFF(digitalocean_ttl), NULL, int_number, 30, 86400,
+	  "SECONDS", "digitalocean: TTL of the challenge records (default 30)" },
+	/* --solver hetzner */
+	{ "hetzner-api-key", 0, "HETZNER_API_KEY", S_STR, C_SOLVE, OFF(hetzner_api_key), check_token, NULL, 0, 0,
+	  "KEY", "hetzner: DNS Console API token, sent as Auth-API-Token (prefer the variable)" },
+	{ "hetzner-base-url", 0, "HETZNER_API_URL", S_STR, C_SOLVE, OFF(hetzner_base_url), check_url, NULL, 0, 0,
+	  "URL", "hetzner: the API root (default https://dns.hetzner.com/api/v1)" },
+	{ "hetzner-ttl", 0, "HETZNER_TTL", S_INT, C_SOLVE, OFF(hetzner_ttl), NULL, int_number, 60, 86400, "SECONDS",
+	  "hetzner: TTL of the challenge records (default 60)" },
+	/* --solver httpreq */
+	{ "httpreq-endpoint", 0, "HTTPREQ_ENDPOINT", S_STR, C_SOLVE, OFF(httpreq_endpoint), check_url, NULL, 0, 0,
+	  "URL", "httpreq: POSTs {\"fqdn\",\"value\"} to URL/present and URL/cleanup" },
+	{ "httpreq-username", 0, "HTTPREQ_USERNAME", S_STR, C_SOLVE, OFF(httpreq_username), check_token, NULL, 0, 0,
+	  "NAME", "httpreq: basic authentication user, with --httpreq-password" },
+	{ "httpreq-password", 0, "HTTPREQ_PASSWORD", S_STR, C_SOLVE, OFF(httpreq_password), check_text, NULL, 0, 0,
+	  "PASSWORD", "httpreq: basic authentication password (prefer the variable)" },
+	{ "httpreq-mode", 0, "HTTPREQ_MODE", S_STR, C_SOLVE, OFF(httpreq_mode), check_token, NULL, 0, 0, "MODE",
+	  "httpreq: only the default mode; lego's RAW is refused (it needs the key authorization)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
@@ -681,16 +718,38 @@ static const char *env_get(char *const envp[], const char *name)
 	return NULL;
 }
 
+/* Second names lego takes for a variable: read when the first is unset. */
+static const struct {
+	const char *env, *alias;
+} env_aliases[] = {
+	{ "CLOUDFLARE_DNS_API_TOKEN", "CF_DNS_API_TOKEN" },
+	{ "CLOUDFLARE_ZONE_API_TOKEN", "CF_ZONE_API_TOKEN" },
+	{ "CLOUDFLARE_EMAIL", "CF_API_EMAIL" },
+	{ "CLOUDFLARE_API_KEY", "CF_API_KEY" },
+};
+
+static const char *env_alias(const char *env)
+{
+	for (size_t i = 0; i < sizeof(env_aliases) / sizeof(env_aliases[0]); i++)
+		if (strcmp(env_aliases[i].env, env) == 0)
+			return env_aliases[i].alias;
+	return NULL;
+}
+
 /* An empty variable counts as unset, so a CI template that expands to nothing changes nothing. */
 static int env_layer(char *const envp[], struct cli_options *L, char *err, size_t errlen)
 {
 	char why[256];
 	for (size_t i = 0; i < N_SPECS; i++) {
-		const char *v = env_get(envp, specs[i].env);
+		const char *name = specs[i].env, *v = env_get(envp, name);
+		if ((!v || !*v) && env_alias(name)) {
+			name = env_alias(name);
+			v = env_get(envp, name);
+		}
 		if (!v || !*v)
 			continue;
 		if (store_value(L, &specs[i], v, why, sizeof(why)) < 0)
-			return fail(err, errlen, "%s: %s", specs[i].env, why);
+			return fail(err, errlen, "%s: %s", name, why);
 	}
 	return 0;
 }
@@ -965,7 +1024,10 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 /* Options that hold secrets: wiped from memory when the options are freed. */
 static bool spec_is_secret(const struct opt_spec *s)
 {
-	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key" };
+	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key",
+					      "cloudflare-dns-api-token", "cloudflare-zone-api-token",
+					      "cloudflare-api-key", "digitalocean-auth-token", "hetzner-api-key",
+					      "httpreq-password" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;
@@ -1050,7 +1112,10 @@ static void help_option(FILE *f, const struct opt_spec *s)
 		snprintf(left, sizeof(left), "-%c, --%s %s", s->short_name, s->name, s->metavar);
 	else
 		snprintf(left, sizeof(left), "    --%s%s%s", s->name, s->metavar ? " " : "", s->metavar ? s->metavar : "");
-	fprintf(f, "  %-36s %s\n  %-36s [%s]\n", left, s->help, "", s->env);
+	if (env_alias(s->env))
+		fprintf(f, "  %-36s %s\n  %-36s [%s, %s]\n", left, s->help, "", s->env, env_alias(s->env));
+	else
+		fprintf(f, "  %-36s %s\n  %-36s [%s]\n", left, s->help, "", s->env);
 }
 
 void cli_options_help(FILE *f, enum cli_cmd cmd)

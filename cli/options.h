@@ -77,6 +77,23 @@ struct cli_options {
 	int rfc2136_timeout;            /* seconds, 0 = the solver's default */
 	int rfc2136_ttl;                /* seconds, 0 = the solver's default */
 	bool rfc2136_unsigned;
+	/* --solver cloudflare, digitalocean, hetzner, httpreq (lego's variable names) */
+	char *cloudflare_dns_api_token; /* secret: wiped on free */
+	char *cloudflare_zone_api_token;/* secret: wiped on free */
+	char *cloudflare_email;
+	char *cloudflare_api_key;       /* secret: wiped on free */
+	char *cloudflare_base_url;
+	int cloudflare_ttl;             /* seconds, 0 = the solver's default */
+	char *digitalocean_auth_token;  /* secret: wiped on free */
+	char *digitalocean_base_url;
+	int digitalocean_ttl;
+	char *hetzner_api_key;          /* secret: wiped on free */
+	char *hetzner_base_url;
+	int hetzner_ttl;
+	char *httpreq_endpoint;
+	char *httpreq_username;
+	char *httpreq_password;         /* secret: wiped on free */
+	char *httpreq_mode;
 	bool stale;                     /* cleanup --stale */
 	int timeout;
 	int lock_timeout;

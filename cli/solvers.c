@@ -2,7 +2,11 @@
 #include "solvers.h"
 
 #include "acmedns.h"
+#include "cloudflare.h"
+#include "digitalocean.h"
 #include "exec.h"
+#include "hetzner.h"
+#include "httpreq.h"
 #include "pdns.h"
 #include "rfc2136.h"
 
@@ -55,11 +59,56 @@ static struct solver *make_rfc2136(struct cli_ctx *c, bool allow_register, char 
 	return solver_rfc2136_new(&ro, err, errlen);
 }
 
+static struct solver *make_cloudflare(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct cloudflare_options co = {
+		.dns_api_token = o->cloudflare_dns_api_token,
+		.zone_api_token = o->cloudflare_zone_api_token,
+		.email = o->cloudflare_email,
+		.api_key = o->cloudflare_api_key,
+		.base_url = o->cloudflare_base_url,
+		.ttl = (uint32_t)o->cloudflare_ttl,
+		.http = c->http,
+	};
+	return solver_cloudflare_new(&co, err, errlen);
+}
+
+static struct solver *make_digitalocean(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct digitalocean_options dopt = { .auth_token = o->digitalocean_auth_token,
+					     .base_url = o->digitalocean_base_url,
+					     .ttl = (uint32_t)o->digitalocean_ttl,
+					     .http = c->http };
+	return solver_digitalocean_new(&dopt, err, errlen);
+}
+
+static struct solver *make_hetzner(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct hetzner_options ho = { .api_key = o->hetzner_api_key, .base_url = o->hetzner_base_url,
+				      .ttl = (uint32_t)o->hetzner_ttl, .http = c->http };
+	return solver_hetzner_new(&ho, err, errlen);
+}
+
+static struct solver *make_httpreq(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct httpreq_options ho = { .endpoint = o->httpreq_endpoint, .username = o->httpreq_username,
+				      .password = o->httpreq_password, .mode = o->httpreq_mode, .http = c->http };
+	return solver_httpreq_new(&ho, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
 	{ "exec", make_exec },
 	{ "rfc2136", make_rfc2136 },
+	{ "cloudflare", make_cloudflare },
+	{ "digitalocean", make_digitalocean },
+	{ "hetzner", make_hetzner },
+	{ "httpreq", make_httpreq },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)

@@ -424,6 +424,57 @@ static void test_rfc2136_options(void **state)
 	      "--rfc2136-tsig-secret: contains a control character");
 }
 
+/* --solver cloudflare, digitalocean, hetzner, httpreq: lego's variables, lego's second names for Cloudflare's (read
+ * only when the first is unset), the TTL ranges the providers take. */
+static void test_cloud_options(void **state)
+{
+	struct cli_options o;
+	ok(&o, ENV("CF_DNS_API_TOKEN=cf-second", "CLOUDFLARE_ZONE_API_TOKEN=zone-first", "CF_ZONE_API_TOKEN=zone-second",
+		   "CF_API_EMAIL=a@example.com", "CF_API_KEY=k3y", "CLOUDFLARE_TTL=300",
+		   "CLOUDFLARE_BASE_URL=http://127.0.0.1:9/client/v4", "DO_AUTH_TOKEN=do-tok", "DO_TTL=30",
+		   "DO_API_URL=http://127.0.0.1:9/v2", "HETZNER_API_KEY=hz-key", "HETZNER_TTL=60",
+		   "HETZNER_API_URL=http://127.0.0.1:9/api/v1", "HTTPREQ_ENDPOINT=https://hooks.example.com/acme",
+		   "HTTPREQ_USERNAME=acme", "HTTPREQ_PASSWORD=pass word", "HTTPREQ_MODE=RAW"),
+	   ARGS("issue", "-d", "example.com", "--solver", "cloudflare"));
+	assert_string_equal(o.cloudflare_dns_api_token, "cf-second");
+	assert_string_equal(o.cloudflare_zone_api_token, "zone-first");
+	assert_string_equal(o.cloudflare_email, "a@example.com");
+	assert_string_equal(o.cloudflare_api_key, "k3y");
+	assert_int_equal(o.cloudflare_ttl, 300);
+	assert_string_equal(o.cloudflare_base_url, "http://127.0.0.1:9/client/v4");
+	assert_string_equal(o.digitalocean_auth_token, "do-tok");
+	assert_int_equal(o.digitalocean_ttl, 30);
+	assert_string_equal(o.digitalocean_base_url, "http://127.0.0.1:9/v2");
+	assert_string_equal(o.hetzner_api_key, "hz-key");
+	assert_int_equal(o.hetzner_ttl, 60);
+	assert_string_equal(o.hetzner_base_url, "http://127.0.0.1:9/api/v1");
+	assert_string_equal(o.httpreq_endpoint, "https://hooks.example.com/acme");
+	assert_string_equal(o.httpreq_username, "acme");
+	assert_string_equal(o.httpreq_password, "pass word");   /* a password may hold a space */
+	assert_string_equal(o.httpreq_mode, "RAW");             /* refused by the adapter, with its reason */
+	assert_null(o.acme_dns_api);
+	cli_options_free(&o);
+
+	ok(&o, ENV("CLOUDFLARE_DNS_API_TOKEN=cf-first", "CF_DNS_API_TOKEN=cf-second"),
+	   ARGS("cleanup", "--stale", "--solver", "cloudflare", "--cloudflare-ttl", "120"));
+	assert_string_equal(o.cloudflare_dns_api_token, "cf-first");
+	assert_int_equal(o.cloudflare_ttl, 120);
+	cli_options_free(&o);
+
+	error(ENV("CF_DNS_API_TOKEN=a b"), ARGS("issue", "-d", "a.example", "--solver", "cloudflare"),
+	      "CF_DNS_API_TOKEN: only printable ASCII without spaces is allowed");
+	error(ENV("CLOUDFLARE_TTL=30"), ARGS("issue", "-d", "a.example", "--solver", "cloudflare"),
+	      "CLOUDFLARE_TTL: 30 is out of range (60 to 86400)");
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "digitalocean", "--digitalocean-ttl", "29"),
+	      "--digitalocean-ttl: 29 is out of range (30 to 86400)");
+	error(ENV("HETZNER_TTL=59"), ARGS("issue", "-d", "a.example", "--solver", "hetzner"),
+	      "HETZNER_TTL: 59 is out of range (60 to 86400)");
+	error(NULL, ARGS("issue", "-d", "a.example", "--solver", "httpreq", "--httpreq-endpoint", "hooks.example.com"),
+	      "--httpreq-endpoint: expected a URL");
+	error(NULL, ARGS("register", "-d", "a.example", API, "--hetzner-api-key", "k"),
+	      "--hetzner-api-key is not an option of register");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -439,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_domain_normalise),
 		cmocka_unit_test(test_pdns_exec_options),
 		cmocka_unit_test(test_rfc2136_options),
+		cmocka_unit_test(test_cloud_options),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
