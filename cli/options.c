@@ -4,6 +4,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "route53.h"
 #include "tsig.h"
 
 #include <openssl/crypto.h>
@@ -43,7 +44,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, route53"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -180,6 +181,26 @@ static const struct opt_spec specs[] = {
 	  "exec: run as PROGRAM present|cleanup FQDN VALUE for each record (no shell)" },
 	{ "exec-timeout", 0, "EXEC_TIMEOUT", S_INT, C_SOLVE, OFF(exec_timeout), NULL, int_number, 1, 86400,
 	  "SECONDS", "exec: a run that takes longer is killed (default 60)" },
+	/* --solver route53: lego's variable names; the endpoint's is the AWS SDKs' own */
+	{ "route53-access-key-id", 0, "AWS_ACCESS_KEY_ID", S_STR, C_SOLVE, OFF(route53_access_key_id), check_token,
+	  NULL, 0, 0, "ID", "route53: access key id (with --route53-secret-access-key; else the credentials file)" },
+	{ "route53-secret-access-key", 0, "AWS_SECRET_ACCESS_KEY", S_STR, C_SOLVE, OFF(route53_secret_access_key),
+	  check_token, NULL, 0, 0, "SECRET", "route53: secret access key (prefer the variable: flags show in ps)" },
+	{ "route53-session-token", 0, "AWS_SESSION_TOKEN", S_STR, C_SOLVE, OFF(route53_session_token), check_token,
+	  NULL, 0, 0, "TOKEN", "route53: session token of temporary credentials" },
+	{ "route53-credentials-file", 0, "AWS_SHARED_CREDENTIALS_FILE", S_STR, C_SOLVE, OFF(route53_credentials_file),
+	  check_text, NULL, 0, 0, "FILE", "route53: AWS credentials file read when no key is given "
+					  "(default ~/.aws/credentials)" },
+	{ "route53-profile", 0, "AWS_PROFILE", S_STR, C_SOLVE, OFF(route53_profile), check_token, NULL, 0, 0, "NAME",
+	  "route53: the profile of that file (default: default)" },
+	{ "route53-hosted-zone-id", 0, "AWS_HOSTED_ZONE_ID", S_STR, C_SOLVE, OFF(route53_hosted_zone_id),
+	  check_token, NULL, 0, 0, "ID", "route53: write into this hosted zone, without looking one up" },
+	{ "route53-private-zone", 0, "AWS_PRIVATE_ZONE", S_BOOL, C_SOLVE, OFF(route53_private_zone), NULL, NULL, 0,
+	  0, NULL, "route53: of a public and a private hosted zone of one name, take the private one" },
+	{ "route53-endpoint", 0, "AWS_ENDPOINT_URL_ROUTE_53", S_STR, C_SOLVE, OFF(route53_endpoint), check_url, NULL,
+	  0, 0, "URL", "route53: the API's URL (default " ROUTE53_ENDPOINT ")" },
+	{ "route53-ttl", 0, "AWS_TTL", S_INT, C_SOLVE, OFF(route53_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "route53: TTL of a TXT record set we create (default 60; an existing one keeps its own)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
@@ -965,7 +986,8 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 /* Options that hold secrets: wiped from memory when the options are freed. */
 static bool spec_is_secret(const struct opt_spec *s)
 {
-	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key" };
+	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key",
+					      "route53-secret-access-key", "route53-session-token" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;

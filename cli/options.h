@@ -69,6 +69,15 @@ struct cli_options {
 	char *pdns_server_id;
 	char *exec_program;
 	int exec_timeout;               /* seconds per run; 0 = the adapter's default (60) */
+	char *route53_access_key_id;    /* --solver route53 */
+	char *route53_secret_access_key;/* secret: wiped on free */
+	char *route53_session_token;    /* secret: wiped on free */
+	char *route53_credentials_file;
+	char *route53_profile;
+	char *route53_hosted_zone_id;
+	bool route53_private_zone;
+	char *route53_endpoint;
+	int route53_ttl;                /* seconds, 0 = the solver's default */
 	char *rfc2136_nameserver;       /* --solver rfc2136 */
 	char *rfc2136_tsig_file;
 	char *rfc2136_tsig_key;

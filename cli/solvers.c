@@ -5,8 +5,10 @@
 #include "exec.h"
 #include "pdns.h"
 #include "rfc2136.h"
+#include "route53.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct solver_kind {
@@ -55,11 +57,31 @@ static struct solver *make_rfc2136(struct cli_ctx *c, bool allow_register, char 
 	return solver_rfc2136_new(&ro, err, errlen);
 }
 
+static struct solver *make_route53(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct route53_options ro = {
+		.access_key_id = o->route53_access_key_id,
+		.secret_access_key = o->route53_secret_access_key,
+		.session_token = o->route53_session_token,
+		.credentials_file = o->route53_credentials_file,
+		.home = getenv("HOME"),
+		.profile = o->route53_profile,
+		.hosted_zone_id = o->route53_hosted_zone_id,
+		.private_zone = o->route53_private_zone,
+		.endpoint = o->route53_endpoint,
+		.ttl = (uint32_t)o->route53_ttl,
+		.http = c->http,
+	};
+	return solver_route53_new(&ro, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
 	{ "exec", make_exec },
 	{ "rfc2136", make_rfc2136 },
+	{ "route53", make_route53 },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)

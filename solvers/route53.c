@@ -29,6 +29,7 @@
 #define R53_SYNC_TIMEOUT 300
 #define R53_PAGES_MAX 50                /* of hosted zones sharing one name: far more than anyone has */
 #define R53_ZONES_MAX 16
+#define R53_SEEN_MAX 8
 #define R53_CHANGE_TRIES 3              /* a batch refused because a set changed since our read is built again */
 #define R53_THROTTLE_TRIES 3
 #define R53_CRED_FILE_MAX (64 * 1024)
@@ -48,6 +49,12 @@ struct r53_priv {
 	bool private_zone;
 	uint32_t ttl;
 	int sync_timeout_s;
+	/* zones found so far (name -> id), so present and clean-up of one run look each up once */
+	struct {
+		char name[R53_NAME_MAX];
+		char id[ROUTE53_ZONE_ID_MAX + 1];
+	} seen[R53_SEEN_MAX];
+	size_t n_seen;
 };
 
 /* One record of a batch with the name it is written at and its hosted zone. */
@@ -542,6 +549,14 @@ static int r53_zone_find(struct r53_priv *p, struct r53_item *it, char *errbuf, 
 		snprintf(errbuf, errlen, "route53: \"%s\" is not a zone name", it->rec->zone);
 		return -1;
 	}
+	/* the zone the resolvers named, looked up before; a walk up asks again (a deeper zone may exist) */
+	for (size_t i = 0; given && i < p->n_seen; i++) {
+		if (strcmp(cand, p->seen[i].name) == 0) {
+			snprintf(it->zone_id, sizeof it->zone_id, "%s", p->seen[i].id);
+			snprintf(it->zone_name, sizeof it->zone_name, "%s", p->seen[i].name);
+			return 1;
+		}
+	}
 	for (char *c = cand; *c; c = strchr(c, '.') + 1) {
 		int n = r53_zones_named(p, c, zs, errbuf, errlen);
 		if (n < 0)
@@ -555,6 +570,10 @@ static int r53_zone_find(struct r53_priv *p, struct r53_item *it, char *errbuf, 
 			return -1;
 		snprintf(it->zone_id, sizeof it->zone_id, "%s", zs[k].id);
 		snprintf(it->zone_name, sizeof it->zone_name, "%s", c);
+		if (p->n_seen < R53_SEEN_MAX) {
+			snprintf(p->seen[p->n_seen].name, sizeof p->seen[0].name, "%s", c);
+			snprintf(p->seen[p->n_seen++].id, sizeof p->seen[0].id, "%s", zs[k].id);
+		}
 		return 1;
 	}
 	return 0;
