@@ -6,6 +6,7 @@
 #include "log.h"
 #include "provider.h"
 #include "sigv4.h"
+#include "txtset.h"
 #include "xml.h"
 
 #include <openssl/crypto.h>
@@ -23,8 +24,6 @@
 #define R53_SERVICE "route53"
 #define R53_URL_MAX 2048
 #define R53_NAME_MAX 256
-#define R53_TXT_MAX 255
-#define R53_QUOTED_MAX (2 * R53_TXT_MAX + 3)
 #define R53_DEFAULT_TTL 60
 #define R53_SYNC_TIMEOUT 300
 #define R53_PAGES_MAX 50                /* of hosted zones sharing one name: far more than anyone has */
@@ -97,85 +96,10 @@ static bool r53_in_zone(const char *name, const char *zone)
 	return n >= z && strcasecmp(name + n - z, zone) == 0 && (n == z || name[n - z - 1] == '.');
 }
 
-int route53_txt_quote(const char *value, char *out, size_t outlen)
-{
-	size_t k = 0, len = value ? strlen(value) : 0;
-
-	if (len == 0 || len > R53_TXT_MAX || outlen < 3)
-		return -1;
-	out[k++] = '"';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)value[i];
-		if (c < 0x20 || c > 0x7e || k + 4 > outlen)
-			return -1;
-		if (c == '"' || c == '\\')
-			out[k++] = '\\';
-		out[k++] = (char)c;
-	}
-	out[k++] = '"';
-	out[k] = '\0';
-	return 0;
-}
-
 /* s, or "" for NULL. */
 static const char *r53_nz(const char *s)
 {
 	return s ? s : "";
-}
-
-static bool r53_values_has(const json_t *arr, const char *v)
-{
-	size_t i;
-	json_t *x;
-
-	json_array_foreach(arr, i, x)
-		if (json_is_string(x) && strcmp(json_string_value(x), v) == 0)
-			return true;
-	return false;
-}
-
-int route53_txt_merge(const json_t *current, const char *const *values, size_t n, bool add, json_t **out,
-		      bool *changed, char *errbuf, size_t errlen)
-{
-	json_t *res = json_array(), *ours = json_array(), *x;
-	char q[R53_QUOTED_MAX];
-	size_t i;
-	int rc = -1;
-
-	*out = NULL;
-	*changed = false;
-	if (!res || !ours || (current && !json_is_array(current))) {
-		snprintf(errbuf, errlen, res && ours ? "route53: the record set's values are not a list" : "out of memory");
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
-		if (route53_txt_quote(values[i], q, sizeof q) != 0) {
-			snprintf(errbuf, errlen, "route53: a TXT value is empty, too long or not printable ASCII");
-			goto done;
-		}
-		json_array_append_new(ours, json_string(q));
-	}
-	json_array_foreach(current, i, x) {
-		if (!json_is_string(x))
-			continue;
-		if (!add && r53_values_has(ours, json_string_value(x)))
-			*changed = true;                /* one of ours: left out */
-		else if (!r53_values_has(res, json_string_value(x)))
-			json_array_append(res, x);      /* someone else's, kept as it was */
-	}
-	json_array_foreach(add ? ours : NULL, i, x) {
-		if (!r53_values_has(res, json_string_value(x))) {
-			json_array_append(res, x);
-			*changed = true;
-		}
-	}
-	*out = res;
-	res = NULL;
-	rc = 0;
-done:
-	json_decref(res);
-	json_decref(ours);
-	return rc;
 }
 
 /* ---- XML ---- */
@@ -205,7 +129,7 @@ static void r53_xml_rrset(struct xml_writer *w, const char *action, const char *
 	xml_close(w, "Change");
 }
 
-char *route53_change_xml(const struct route53_name_change *c, size_t n, const char *comment)
+char *route53_change_xml(const struct txtset_change *c, size_t n, const char *comment)
 {
 	struct xml_writer *w = xml_writer_new(0);
 
@@ -671,7 +595,7 @@ static size_t r53_sets_of_zone(const struct r53_item *items, size_t n, size_t i,
 
 /* Reads every set and merges: the changes in c, their number in *nc. */
 static int r53_sets_merge(struct r53_priv *p, const struct r53_item *items, size_t n, size_t i, struct r53_set *sets,
-			  size_t ns, bool add, struct route53_name_change *c, size_t *nc, char *errbuf, size_t errlen)
+			  size_t ns, bool add, struct txtset_change *c, size_t *nc, char *errbuf, size_t errlen)
 {
 	const char **values = calloc(n, sizeof *values);
 
@@ -688,13 +612,13 @@ static int r53_sets_merge(struct r53_priv *p, const struct r53_item *items, size
 		json_decref(sets[s].new_values);
 		sets[s].new_values = NULL;
 		if (r53_set_read(p, items[i].zone_id, &sets[s], errbuf, errlen) != 0 ||
-		    route53_txt_merge(sets[s].old_values, values, nv, add, &sets[s].new_values, &sets[s].changed, errbuf,
-				      errlen) != 0) {
+		    txtset_merge("route53", sets[s].old_values, values, nv, add, &sets[s].new_values, &sets[s].changed,
+				 errbuf, errlen) != 0) {
 			free(values);
 			return -1;
 		}
 		if (sets[s].changed)
-			c[(*nc)++] = (struct route53_name_change){ .name = sets[s].name, .old_ttl = sets[s].old_ttl,
+			c[(*nc)++] = (struct txtset_change){ .name = sets[s].name, .old_ttl = sets[s].old_ttl,
 								   .new_ttl = sets[s].old_values ? sets[s].old_ttl : p->ttl,
 								   .old_values = sets[s].old_values,
 								   .new_values = sets[s].new_values };
@@ -748,7 +672,7 @@ static int r53_change_id(const struct xml_node *doc, char *id, size_t idlen)
 
 /* Sends the change batch. Returns 0 with the change id in id, 1 when Route 53 refused it as no longer matching
  * (InvalidChangeBatch: read again), -1 with errbuf set. */
-static int r53_change_send(struct r53_priv *p, const char *zone_id, const struct route53_name_change *c, size_t nc,
+static int r53_change_send(struct r53_priv *p, const char *zone_id, const struct txtset_change *c, size_t nc,
 			   char *id, size_t idlen, char *errbuf, size_t errlen)
 {
 	char path[128], what[128], err[256];
@@ -790,7 +714,7 @@ static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size
 			  char *errbuf, size_t errlen)
 {
 	struct r53_set *sets = calloc(n, sizeof *sets);
-	struct route53_name_change *c = calloc(n, sizeof *c);
+	struct txtset_change *c = calloc(n, sizeof *c);
 	char id[ROUTE53_ZONE_ID_MAX + 1];
 	size_t ns = sets ? r53_sets_of_zone(items, n, i, sets) : 0, nc = 0;
 	int rc = -1;

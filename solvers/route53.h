@@ -6,6 +6,7 @@
 
 #include "http.h"
 #include "solver.h"
+#include "txtset.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -48,26 +49,10 @@ int route53_credentials_parse(const char *text, const char *profile, struct rout
 /* Wipes and frees what c holds, and zeroes it. */
 void route53_credentials_clear(struct route53_credentials *c);
 
-/* Route 53's form of a TXT value: one quoted string, '"' and '\' escaped. Returns 0 or -1 (empty, over 255
- * bytes, not printable ASCII, no room). */
-int route53_txt_quote(const char *value, char *out, size_t outlen);
-/* The values (Route 53's quoted form, an array of strings; NULL = no set) after adding our values (add) or taking
- * them out: others stay as they were, in their order; ours are added once; taking out removes exactly the quoted
- * values. Returns 0 with *out (a new array) and *changed, or -1 with errbuf set. */
-int route53_txt_merge(const json_t *current, const char *const *values, size_t n, bool add, json_t **out,
-		      bool *changed, char *errbuf, size_t errlen);
-
-/* What one name's change does: the set now there (old_values NULL or empty: none) and the set wanted (new_values
- * NULL or empty: none). */
-struct route53_name_change {
-	const char *name;               /* with the final dot */
-	uint32_t old_ttl, new_ttl;
-	const json_t *old_values, *new_values;
-};
 /* The ChangeResourceRecordSets request body: for each name a DELETE of exactly the set read and a CREATE of the
  * merged one, in one batch, which Route 53 applies all or nothing; a DELETE that no longer matches makes it
  * refuse the whole batch, so a change someone made since our read is never overwritten. malloc'd, or NULL. */
-char *route53_change_xml(const struct route53_name_change *c, size_t n, const char *comment);
+char *route53_change_xml(const struct txtset_change *c, size_t n, const char *comment);
 /* The TXT set at name in a ListResourceRecordSets answer. Returns 1 with *values (a new array of the Value
  * texts) and *ttl, 0 when there is none, -1 with errbuf set (not such an answer, or the set has a routing policy
  * or is an alias, which we do not touch). */

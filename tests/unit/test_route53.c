@@ -14,6 +14,7 @@
 #include "route53.h"
 #include "sigv4.h"
 #include "solver.h"
+#include "txtset.h"
 #include "xml.h"
 
 #include <jansson.h>
@@ -202,38 +203,38 @@ static void test_merge(void **state)
 	bool changed;
 	char err[256], q[600];
 
-	assert_int_equal(route53_txt_merge(NULL, ours, 2, true, &out, &changed, err, sizeof err), 0);
+	assert_int_equal(txtset_merge("route53", NULL, ours, 2, true, &out, &changed, err, sizeof err), 0);
 	assert_true(changed);
 	assert_json(out, "[\"\\\"" V1 "\\\"\", \"\\\"" V2 "\\\"\"]");
 	json_decref(out);
 
 	/* present: V1 is there already, V2 is added once; the others stay in their order */
-	assert_int_equal(route53_txt_merge(cur, ours, 2, true, &out, &changed, err, sizeof err), 0);
+	assert_int_equal(txtset_merge("route53", cur, ours, 2, true, &out, &changed, err, sizeof err), 0);
 	assert_true(changed);
 	assert_json(out, "[\"\\\"foreign\\\"\", \"\\\"" V1 "\\\"\", \"\\\"a\\\" \\\"b\\\"\", \"\\\"" V2 "\\\"\"]");
 	json_decref(out);
-	assert_int_equal(route53_txt_merge(cur, ours, 1, true, &out, &changed, err, sizeof err), 0);
+	assert_int_equal(txtset_merge("route53", cur, ours, 1, true, &out, &changed, err, sizeof err), 0);
 	assert_false(changed);
 	json_decref(out);
 
 	/* clean-up takes out exactly ours */
-	assert_int_equal(route53_txt_merge(cur, ours, 2, false, &out, &changed, err, sizeof err), 0);
+	assert_int_equal(txtset_merge("route53", cur, ours, 2, false, &out, &changed, err, sizeof err), 0);
 	assert_true(changed);
 	assert_json(out, "[\"\\\"foreign\\\"\", \"\\\"a\\\" \\\"b\\\"\"]");
 	json_decref(out);
-	assert_int_equal(route53_txt_merge(cur, ours + 1, 1, false, &out, &changed, err, sizeof err), 0);
+	assert_int_equal(txtset_merge("route53", cur, ours + 1, 1, false, &out, &changed, err, sizeof err), 0);
 	assert_false(changed);
 	json_decref(out);
 
 	const char *bad[] = { "with\nnewline" };
-	assert_int_equal(route53_txt_merge(cur, bad, 1, true, &out, &changed, err, sizeof err), -1);
+	assert_int_equal(txtset_merge("route53", cur, bad, 1, true, &out, &changed, err, sizeof err), -1);
 	assert_null(out);
 	json_decref(cur);
 
-	assert_int_equal(route53_txt_quote("a\"b\\c", q, sizeof q), 0);
+	assert_int_equal(txtset_quote("a\"b\\c", q, sizeof q), 0);
 	assert_string_equal(q, "\"a\\\"b\\\\c\"");
-	assert_int_equal(route53_txt_quote("", q, sizeof q), -1);
-	assert_int_equal(route53_txt_quote("caf\xc3\xa9", q, sizeof q), -1);
+	assert_int_equal(txtset_quote("", q, sizeof q), -1);
+	assert_int_equal(txtset_quote("caf\xc3\xa9", q, sizeof q), -1);
 }
 
 /* ---- the change batch ---- */
@@ -242,7 +243,7 @@ static void test_change_xml(void **state)
 {
 	json_t *old = jarr("[\"\\\"foreign&<x>\\\"\"]"), *nw = jarr("[\"\\\"foreign&<x>\\\"\", \"\\\"" V1 "\\\"\"]");
 	json_t *ours = jarr("[\"\\\"" V2 "\\\"\"]");
-	struct route53_name_change c[] = {
+	struct txtset_change c[] = {
 		{ .name = "_acme-challenge.example.test.", .old_ttl = 120, .new_ttl = 120, .old_values = old,
 		  .new_values = nw },
 		{ .name = "_acme-challenge.www.example.test.", .new_ttl = 60, .new_values = ours },
