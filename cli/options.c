@@ -3,6 +3,7 @@
 #include "options.h"
 
 #include "key.h"
+#include "gcloud.h"
 #include "log.h"
 #include "route53.h"
 #include "tsig.h"
@@ -44,7 +45,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, route53"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, route53, gcloud"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -201,6 +202,20 @@ static const struct opt_spec specs[] = {
 	  0, 0, "URL", "route53: the API's URL (default " ROUTE53_ENDPOINT ")" },
 	{ "route53-ttl", 0, "AWS_TTL", S_INT, C_SOLVE, OFF(route53_ttl), NULL, int_number, 1, 172800, "SECONDS",
 	  "route53: TTL of a TXT record set we create (default 60; an existing one keeps its own)" },
+	/* --solver gcloud: lego's variable names, but for the API's URL, which lego does not let one change */
+	{ "gcloud-service-account-file", 0, "GCE_SERVICE_ACCOUNT_FILE", S_STR, C_SOLVE,
+	  OFF(gcloud_service_account_file), check_text, NULL, 0, 0, "FILE",
+	  "gcloud: the service account's JSON key file (its token_uri is where the token comes from)" },
+	{ "gcloud-project", 0, "GCE_PROJECT", S_STR, C_SOLVE, OFF(gcloud_project), check_token, NULL, 0, 0, "ID",
+	  "gcloud: the project of the zones (default: the key file's project_id)" },
+	{ "gcloud-zone-id", 0, "GCE_ZONE_ID", S_STR, C_SOLVE, OFF(gcloud_zone_id), check_token, NULL, 0, 0, "NAME",
+	  "gcloud: write into this managed zone (its name), without looking one up" },
+	{ "gcloud-allow-private-zone", 0, "GCE_ALLOW_PRIVATE_ZONE", S_BOOL, C_SOLVE, OFF(gcloud_allow_private_zone),
+	  NULL, NULL, 0, 0, NULL, "gcloud: private managed zones may be written to too" },
+	{ "gcloud-base-url", 0, "GCE_BASE_URL", S_STR, C_SOLVE, OFF(gcloud_base_url), check_url, NULL, 0, 0, "URL",
+	  "gcloud: the API's URL (default " GCLOUD_BASE_URL ")" },
+	{ "gcloud-ttl", 0, "GCE_TTL", S_INT, C_SOLVE, OFF(gcloud_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "gcloud: TTL of a TXT rrset we create (default 60; an existing one keeps its own)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",

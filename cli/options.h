@@ -78,6 +78,12 @@ struct cli_options {
 	bool route53_private_zone;
 	char *route53_endpoint;
 	int route53_ttl;                /* seconds, 0 = the solver's default */
+	char *gcloud_service_account_file;      /* --solver gcloud */
+	char *gcloud_project;
+	char *gcloud_zone_id;
+	bool gcloud_allow_private_zone;
+	char *gcloud_base_url;
+	int gcloud_ttl;                 /* seconds, 0 = the solver's default */
 	char *rfc2136_nameserver;       /* --solver rfc2136 */
 	char *rfc2136_tsig_file;
 	char *rfc2136_tsig_key;

@@ -3,6 +3,7 @@
 
 #include "acmedns.h"
 #include "exec.h"
+#include "gcloud.h"
 #include "pdns.h"
 #include "rfc2136.h"
 #include "route53.h"
@@ -76,12 +77,28 @@ static struct solver *make_route53(struct cli_ctx *c, bool allow_register, char 
 	return solver_route53_new(&ro, err, errlen);
 }
 
+static struct solver *make_gcloud(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct gcloud_options go = {
+		.service_account_file = o->gcloud_service_account_file,
+		.project = o->gcloud_project,
+		.zone_id = o->gcloud_zone_id,
+		.allow_private_zone = o->gcloud_allow_private_zone,
+		.base_url = o->gcloud_base_url,
+		.ttl = (uint32_t)o->gcloud_ttl,
+		.http = c->http,
+	};
+	return solver_gcloud_new(&go, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
 	{ "exec", make_exec },
 	{ "rfc2136", make_rfc2136 },
 	{ "route53", make_route53 },
+	{ "gcloud", make_gcloud },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)
