@@ -2,8 +2,9 @@
  * precedence, each value checked where it is read so the message can name its source. */
 #include "options.h"
 
-#include "key.h"
+#include "azuredns.h"
 #include "gcloud.h"
+#include "key.h"
 #include "log.h"
 #include "route53.h"
 #include "tsig.h"
@@ -45,7 +46,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, route53, gcloud"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, route53, gcloud, azuredns"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -216,6 +217,26 @@ static const struct opt_spec specs[] = {
 	  "gcloud: the API's URL (default " GCLOUD_BASE_URL ")" },
 	{ "gcloud-ttl", 0, "GCE_TTL", S_INT, C_SOLVE, OFF(gcloud_ttl), NULL, int_number, 1, 172800, "SECONDS",
 	  "gcloud: TTL of a TXT rrset we create (default 60; an existing one keeps its own)" },
+	/* --solver azuredns: lego's variable names; AZURE_AUTHORITY_HOST is the Azure SDKs' own */
+	{ "azure-tenant-id", 0, "AZURE_TENANT_ID", S_STR, C_SOLVE, OFF(azure_tenant_id), check_token, NULL, 0, 0, "ID",
+	  "azuredns: the service principal's tenant (directory) id" },
+	{ "azure-client-id", 0, "AZURE_CLIENT_ID", S_STR, C_SOLVE, OFF(azure_client_id), check_token, NULL, 0, 0, "ID",
+	  "azuredns: the service principal's client (application) id" },
+	{ "azure-client-secret", 0, "AZURE_CLIENT_SECRET", S_STR, C_SOLVE, OFF(azure_client_secret), check_token, NULL,
+	  0, 0, "SECRET", "azuredns: its client secret (prefer the variable: flags show in ps)" },
+	{ "azure-subscription-id", 0, "AZURE_SUBSCRIPTION_ID", S_STR, C_SOLVE, OFF(azure_subscription_id), check_token,
+	  NULL, 0, 0, "ID", "azuredns: the subscription that holds the DNS zones" },
+	{ "azure-resource-group", 0, "AZURE_RESOURCE_GROUP", S_STR, C_SOLVE, OFF(azure_resource_group), check_token,
+	  NULL, 0, 0, "NAME", "azuredns: the resource group of the zones (default: look in the whole subscription)" },
+	{ "azure-zone-name", 0, "AZURE_ZONE_NAME", S_STR, C_SOLVE, OFF(azure_zone_name), check_domain, NULL, 0, 0,
+	  "ZONE", "azuredns: write into this DNS zone, without looking one up" },
+	{ "azure-authority-host", 0, "AZURE_AUTHORITY_HOST", S_STR, C_SOLVE, OFF(azure_authority_host), check_url, NULL,
+	  0, 0, "URL", "azuredns: the Microsoft identity platform (default " AZURE_AUTHORITY_HOST ")" },
+	{ "azure-resource-manager-endpoint", 0, "AZURE_RESOURCE_MANAGER_ENDPOINT", S_STR, C_SOLVE,
+	  OFF(azure_resource_manager), check_url, NULL, 0, 0, "URL",
+	  "azuredns: Azure Resource Manager (default " AZURE_RESOURCE_MANAGER "; the token's scope follows it)" },
+	{ "azure-ttl", 0, "AZURE_TTL", S_INT, C_SOLVE, OFF(azure_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "azuredns: TTL of a TXT record set we create (default 60; an existing one keeps its own)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
@@ -1002,7 +1023,8 @@ enum cli_parse cli_options_parse(int argc, char *const argv[], char *const envp[
 static bool spec_is_secret(const struct opt_spec *s)
 {
 	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key",
-					      "route53-secret-access-key", "route53-session-token" };
+					      "route53-secret-access-key", "route53-session-token",
+				      "azure-client-secret" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;

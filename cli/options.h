@@ -84,6 +84,15 @@ struct cli_options {
 	bool gcloud_allow_private_zone;
 	char *gcloud_base_url;
 	int gcloud_ttl;                 /* seconds, 0 = the solver's default */
+	char *azure_tenant_id;          /* --solver azuredns */
+	char *azure_client_id;
+	char *azure_client_secret;      /* secret: wiped on free */
+	char *azure_subscription_id;
+	char *azure_resource_group;
+	char *azure_zone_name;
+	char *azure_authority_host;
+	char *azure_resource_manager;
+	int azure_ttl;                  /* seconds, 0 = the solver's default */
 	char *rfc2136_nameserver;       /* --solver rfc2136 */
 	char *rfc2136_tsig_file;
 	char *rfc2136_tsig_key;

@@ -2,6 +2,7 @@
 #include "solvers.h"
 
 #include "acmedns.h"
+#include "azuredns.h"
 #include "exec.h"
 #include "gcloud.h"
 #include "pdns.h"
@@ -92,6 +93,24 @@ static struct solver *make_gcloud(struct cli_ctx *c, bool allow_register, char *
 	return solver_gcloud_new(&go, err, errlen);
 }
 
+static struct solver *make_azuredns(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct azuredns_options ao = {
+		.tenant_id = o->azure_tenant_id,
+		.client_id = o->azure_client_id,
+		.client_secret = o->azure_client_secret,
+		.subscription_id = o->azure_subscription_id,
+		.resource_group = o->azure_resource_group,
+		.zone_name = o->azure_zone_name,
+		.authority_host = o->azure_authority_host,
+		.resource_manager = o->azure_resource_manager,
+		.ttl = (uint32_t)o->azure_ttl,
+		.http = c->http,
+	};
+	return solver_azuredns_new(&ao, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
@@ -99,6 +118,7 @@ static const struct solver_kind kinds[] = {
 	{ "rfc2136", make_rfc2136 },
 	{ "route53", make_route53 },
 	{ "gcloud", make_gcloud },
+	{ "azuredns", make_azuredns },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)
