@@ -259,13 +259,36 @@ static int az_zone_add(struct az_priv *p, const json_t *z)
 	return 0;
 }
 
-/* Lists the DNS zones of the resource group (or of the subscription), following nextLink, once per run. A
- * nextLink elsewhere than Resource Manager is refused: the token must not travel. */
+/* Adds the zones of one page to p's list; the next page's URL goes to next ("" for none). A nextLink elsewhere
+ * than Resource Manager is refused: the token must not travel. */
+static int az_zones_page(struct az_priv *p, const json_t *doc, char *next, size_t nextlen, char *errbuf,
+			 size_t errlen)
+{
+	const char *link = json_string_value(json_object_get(doc, "nextLink"));
+	size_t i, alen = strlen(p->arm);
+	json_t *z;
+
+	json_array_foreach(json_object_get(doc, "value"), i, z) {
+		if (az_zone_add(p, z) != 0) {
+			snprintf(errbuf, errlen, "azuredns: list DNS zones: too many zones, or out of memory");
+			return -1;
+		}
+	}
+	next[0] = '\0';
+	if (!link || !*link)
+		return 0;
+	if (strncmp(link, p->arm, alen) != 0 || link[alen] != '/' || strlen(link) >= nextlen || strpbrk(link, " \r\n")) {
+		snprintf(errbuf, errlen, "azuredns: list DNS zones: a nextLink outside %s; not following it", p->arm);
+		return -1;
+	}
+	snprintf(next, nextlen, "%s", link);
+	return 0;
+}
+
+/* Lists the DNS zones of the resource group (or of the subscription), following nextLink, once per run. */
 static int az_zones_read(struct az_priv *p, char *errbuf, size_t errlen)
 {
 	char url[AZ_URL_MAX], rg[AZ_ID_MAX + 32] = "";
-	size_t i;
-	json_t *z;
 
 	if (p->zones_read)
 		return 0;
@@ -273,9 +296,10 @@ static int az_zones_read(struct az_priv *p, char *errbuf, size_t errlen)
 		snprintf(rg, sizeof rg, "/resourceGroups/%s", p->rg);
 	snprintf(url, sizeof url, "%s/subscriptions/%s%s/providers/Microsoft.Network/dnsZones?api-version="
 		 AZURE_DNS_API_VERSION, p->arm, p->subscription, rg);
-	for (int page = 0;; page++) {
+	for (int page = 0; url[0]; page++) {
 		struct http_response r;
 		json_t *doc = NULL;
+		int rc = -1;
 		if (page == AZ_PAGES_MAX) {
 			snprintf(errbuf, errlen, "azuredns: list DNS zones: more than %d pages", AZ_PAGES_MAX);
 			return -1;
@@ -286,32 +310,12 @@ static int az_zones_read(struct az_priv *p, char *errbuf, size_t errlen)
 			az_fail(p, &r, "list DNS zones", errbuf, errlen);
 		else if (!(doc = json_loadb(r.body, r.body_len, 0, NULL)) || !json_is_array(json_object_get(doc, "value")))
 			snprintf(errbuf, errlen, "azuredns: list DNS zones: the answer is not a list");
+		else
+			rc = az_zones_page(p, doc, url, sizeof url, errbuf, errlen);
 		http_response_clear(&r);
-		if (!json_is_array(json_object_get(doc, "value"))) {
-			json_decref(doc);
-			return -1;
-		}
-		json_array_foreach(json_object_get(doc, "value"), i, z) {
-			if (az_zone_add(p, z) != 0) {
-				snprintf(errbuf, errlen, "azuredns: list DNS zones: too many zones, or out of memory");
-				json_decref(doc);
-				return -1;
-			}
-		}
-		const char *next = json_string_value(json_object_get(doc, "nextLink"));
-		size_t alen = strlen(p->arm);
-		bool more = next && *next;
-		if (more && (strncmp(next, p->arm, alen) != 0 || next[alen] != '/' || strlen(next) >= sizeof url ||
-			     strpbrk(next, " \r\n"))) {
-			snprintf(errbuf, errlen, "azuredns: list DNS zones: a nextLink outside %s; not following it", p->arm);
-			json_decref(doc);
-			return -1;
-		}
-		if (more)
-			snprintf(url, sizeof url, "%s", next);
 		json_decref(doc);
-		if (!more)
-			break;
+		if (rc != 0)
+			return -1;
 	}
 	p->zones_read = true;
 	log_debug("azuredns: %zu public DNS zones in %s%s", p->n_zones, p->rg[0] ? "resource group " : "the subscription",

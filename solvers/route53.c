@@ -42,6 +42,7 @@ struct r53_priv {
 	char *host;                     /* the Host header, as signed */
 	char *where;                    /* the endpoint as given */
 	struct route53_credentials cred;
+	char *token_h;                  /* "X-Amz-Security-Token: ..." or NULL; wiped on free */
 	struct provider prov;
 	char pinned_id[ROUTE53_ZONE_ID_MAX + 1];        /* AWS_HOSTED_ZONE_ID, "" when not pinned */
 	char pinned_name[R53_NAME_MAX];                 /* its name, once read */
@@ -257,13 +258,46 @@ static void r53_error_code(const struct http_response *r, char *out, size_t outl
 	out[k] = '\0';
 }
 
+/* The headers of one signed request: Host, X-Amz-Date and Authorization (the session token's is p->token_h). */
+struct r53_headers {
+	char host[300], date[64], auth[1100];
+};
+
+static int r53_sign(const struct r53_priv *p, const char *method, const char *path, const char *query,
+		    const char *body, struct r53_headers *h)
+{
+	char date[SIGV4_DATE_LEN + 1], auth[1024];
+	int rc;
+
+	sigv4_amz_date(time(NULL), date);
+	struct sigv4_request sr = { .method = method, .host = p->host, .path = path, .query = query, .payload = body,
+				    .payload_len = body ? strlen(body) : 0, .amz_date = date,
+				    .session_token = p->cred.session_token, .region = R53_REGION, .service = R53_SERVICE };
+	rc = sigv4_authorization(&sr, p->cred.access_key_id, p->cred.secret_access_key, auth, sizeof auth);
+	snprintf(h->host, sizeof h->host, "Host: %s", p->host);
+	snprintf(h->date, sizeof h->date, "X-Amz-Date: %s", date);
+	snprintf(h->auth, sizeof h->auth, "Authorization: %s", auth);
+	OPENSSL_cleanse(auth, sizeof auth);
+	return rc;
+}
+
+/* Whether an answer is Route 53's own "slow down": 400 Throttling or PriorRequestNotComplete. */
+static bool r53_throttled(const struct http_response *r, char *code, size_t codelen)
+{
+	code[0] = '\0';
+	if (r->status != 400)
+		return false;
+	r53_error_code(r, code, codelen);
+	return strcmp(code, "Throttling") == 0 || strcmp(code, "PriorRequestNotComplete") == 0;
+}
+
 /* One signed request (path below the API, query encoded). Retries 429/5xx (provider.c) and, as AWS asks, the
- * 400 answers Throttling and PriorRequestNotComplete after a growing wait. */
+ * 400 answers Throttling and PriorRequestNotComplete after a growing wait (1, 2, 4 s). */
 static int r53_call(struct r53_priv *p, const char *method, const char *path, const char *query, const char *body,
 		    struct http_response *r, char *errbuf, size_t errlen)
 {
-	char full[R53_URL_MAX], url[R53_URL_MAX], date[SIGV4_DATE_LEN + 1], auth[1024], host_h[300], date_h[64];
-	char *token_h = NULL;
+	char full[R53_URL_MAX], url[R53_URL_MAX], code[64];
+	struct r53_headers h;
 	int rc = -1;
 
 	int nf = snprintf(full, sizeof full, "%s" R53_API "%s", p->prefix, path);
@@ -272,35 +306,15 @@ static int r53_call(struct r53_priv *p, const char *method, const char *path, co
 		snprintf(errbuf, errlen, "route53: %s: the URL is too long", method);
 		return -1;
 	}
-	if (p->cred.session_token) {
-		size_t n = strlen("X-Amz-Security-Token: ") + strlen(p->cred.session_token) + 1;
-		if (!(token_h = malloc(n))) {
-			snprintf(errbuf, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(token_h, n, "X-Amz-Security-Token: %s", p->cred.session_token);
-	}
 	for (int attempt = 0; attempt <= R53_THROTTLE_TRIES; attempt++) {
-		sigv4_amz_date(time(NULL), date);
-		struct sigv4_request sr = { .method = method, .host = p->host, .path = full, .query = query,
-					    .payload = body, .payload_len = body ? strlen(body) : 0, .amz_date = date,
-					    .session_token = p->cred.session_token, .region = R53_REGION,
-					    .service = R53_SERVICE };
-		if (sigv4_authorization(&sr, p->cred.access_key_id, p->cred.secret_access_key, auth, sizeof auth) != 0) {
+		if (r53_sign(p, method, full, query, body, &h) != 0) {
 			snprintf(errbuf, errlen, "route53: cannot sign %s %s", method, full);
+			rc = -1;
 			break;
 		}
-		snprintf(host_h, sizeof host_h, "Host: %s", p->host);
-		snprintf(date_h, sizeof date_h, "X-Amz-Date: %s", date);
-		char auth_h[1100];
-		snprintf(auth_h, sizeof auth_h, "Authorization: %s", auth);
-		const char *hdrs[] = { host_h, date_h, auth_h, token_h, NULL };
+		const char *hdrs[] = { h.host, h.date, h.auth, p->token_h, NULL };
 		rc = provider_call(&p->prov, method, url, body ? "application/xml" : NULL, body, hdrs, r, errbuf, errlen);
-		char code[64] = "";
-		if (rc == 0 && r->status == 400)
-			r53_error_code(r, code, sizeof code);
-		if (rc != 0 || r->status != 400 || attempt == R53_THROTTLE_TRIES ||
-		    (strcmp(code, "Throttling") != 0 && strcmp(code, "PriorRequestNotComplete") != 0))
+		if (rc != 0 || attempt == R53_THROTTLE_TRIES || !r53_throttled(r, code, sizeof code))
 			break;
 		log_warn("route53: %s %s: %s, trying again in %d s", method, full, code, 1 << attempt);
 		http_response_clear(r);
@@ -310,10 +324,7 @@ static int r53_call(struct r53_priv *p, const char *method, const char *path, co
 			break;
 		}
 	}
-	if (token_h)
-		OPENSSL_cleanse(token_h, strlen(token_h));
-	free(token_h);
-	OPENSSL_cleanse(auth, sizeof auth);
+	OPENSSL_cleanse(&h, sizeof h);
 	return rc;
 }
 
@@ -448,7 +459,22 @@ static int r53_pinned_name(struct r53_priv *p, char *errbuf, size_t errlen)
 	return p->pinned_name[0] ? 0 : -1;
 }
 
-/* Finds it's hosted zone: the pinned one (which must hold the name), else the zone named as the resolvers see it
+/* The pinned zone for it, which must hold its name. Returns 1 or -1. */
+static int r53_zone_pinned(struct r53_priv *p, struct r53_item *it, char *errbuf, size_t errlen)
+{
+	if (r53_pinned_name(p, errbuf, errlen) != 0)
+		return -1;
+	if (!r53_in_zone(it->name, p->pinned_name)) {
+		snprintf(errbuf, errlen, "route53: %s is not in the hosted zone %s (%s, AWS_HOSTED_ZONE_ID)", it->name,
+			 p->pinned_id, p->pinned_name);
+		return -1;
+	}
+	snprintf(it->zone_id, sizeof it->zone_id, "%s", p->pinned_id);
+	snprintf(it->zone_name, sizeof it->zone_name, "%s", p->pinned_name);
+	return 1;
+}
+
+/* Finds its hosted zone: the pinned one (which must hold the name), else the zone named as the resolvers see it
  * (rec->zone), else the closest name from it->name up that Route 53 has. Returns 1 with it->zone_id set, 0 when
  * there is none, -1 with errbuf set. */
 static int r53_zone_find(struct r53_priv *p, struct r53_item *it, char *errbuf, size_t errlen)
@@ -456,18 +482,8 @@ static int r53_zone_find(struct r53_priv *p, struct r53_item *it, char *errbuf, 
 	struct route53_zone zs[R53_ZONES_MAX];
 	char cand[R53_NAME_MAX];
 
-	if (p->pinned_id[0]) {
-		if (r53_pinned_name(p, errbuf, errlen) != 0)
-			return -1;
-		if (!r53_in_zone(it->name, p->pinned_name)) {
-			snprintf(errbuf, errlen, "route53: %s is not in the hosted zone %s (%s, AWS_HOSTED_ZONE_ID)",
-				 it->name, p->pinned_id, p->pinned_name);
-			return -1;
-		}
-		snprintf(it->zone_id, sizeof it->zone_id, "%s", p->pinned_id);
-		snprintf(it->zone_name, sizeof it->zone_name, "%s", p->pinned_name);
-		return 1;
-	}
+	if (p->pinned_id[0])
+		return r53_zone_pinned(p, it, errbuf, errlen);
 	bool given = it->rec->zone && *it->rec->zone;
 	if (r53_name(given ? it->rec->zone : it->name, cand, sizeof cand) != 0) {
 		snprintf(errbuf, errlen, "route53: \"%s\" is not a zone name", it->rec->zone);
@@ -797,6 +813,10 @@ static void r53_priv_free(struct r53_priv *p)
 	if (!p)
 		return;
 	route53_credentials_clear(&p->cred);
+	if (p->token_h) {
+		OPENSSL_cleanse(p->token_h, strlen(p->token_h));
+		free(p->token_h);
+	}
 	free(p->base);
 	free(p->prefix);
 	free(p->host);
@@ -1041,6 +1061,20 @@ static int r53_endpoint(const char *url, struct r53_priv *p, char *errbuf, size_
 	return 0;
 }
 
+/* The session token's header, made once. */
+static int r53_token_header(struct r53_priv *p, char *errbuf, size_t errlen)
+{
+	if (!p->cred.session_token)
+		return 0;
+	size_t n = strlen("X-Amz-Security-Token: ") + strlen(p->cred.session_token) + 1;
+	if (!(p->token_h = malloc(n))) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(p->token_h, n, "X-Amz-Security-Token: %s", p->cred.session_token);
+	return 0;
+}
+
 struct solver *solver_route53_new(const struct route53_options *o, char *errbuf, size_t errlen)
 {
 	struct solver *s = NULL;
@@ -1061,7 +1095,7 @@ struct solver *solver_route53_new(const struct route53_options *o, char *errbuf,
 		snprintf(errbuf, errlen, "route53: the hosted zone id must be letters and digits (Z... or /hostedzone/Z...)");
 		goto fail;
 	}
-	if (r53_credentials(o, &p->cred, errbuf, errlen) != 0)
+	if (r53_credentials(o, &p->cred, errbuf, errlen) != 0 || r53_token_header(p, errbuf, errlen) != 0)
 		goto fail;
 	p->private_zone = o->private_zone;
 	p->ttl = o->ttl ? o->ttl : R53_DEFAULT_TTL;
