@@ -675,12 +675,14 @@ static int gc_change_send(struct gc_priv *p, const char *zone, const struct txts
 	return rc;
 }
 
-static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t n, size_t i, bool add, char *errbuf,
-			 size_t errlen)
+/* Reads, merges and writes every name of zone items[i].zone in one change; a change refused because a set changed
+ * meanwhile is built again from a new read (GC_CHANGE_TRIES times). The change's id goes to id ("" when nothing
+ * changed). */
+static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t n, size_t i, bool add, char *id,
+			 size_t idlen, char *errbuf, size_t errlen)
 {
 	struct gc_set *sets = calloc(n, sizeof *sets);
 	struct txtset_change *c = calloc(n, sizeof *c);
-	char id[GC_ID_MAX + 1];
 	size_t ns = sets ? gc_sets_of_zone(items, n, i, sets) : 0, nc = 0;
 	int rc = -1;
 
@@ -689,7 +691,7 @@ static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t 
 	for (int t = 0; sets && c && t < GC_CHANGE_TRIES; t++) {
 		if ((rc = gc_sets_merge(p, items, n, i, sets, ns, add, c, &nc, errbuf, errlen)) != 0 || nc == 0)
 			break;
-		if ((rc = gc_change_send(p, items[i].zone, c, nc, id, sizeof id, errbuf, errlen)) != 1)
+		if ((rc = gc_change_send(p, items[i].zone, c, nc, id, idlen, errbuf, errlen)) != 1)
 			break;
 		log_warn("%s (a set changed since it was read); reading the rrsets again", errbuf);
 		rc = -1;
@@ -699,8 +701,8 @@ static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t 
 	else if (rc == 0)
 		log_info("gcloud: zone %s (%s): %s %zu TXT rrset%s", items[i].zone, items[i].zone_dns,
 			 add ? "merged our values into" : "took our values out of", nc, nc == 1 ? "" : "s");
-	if (rc == 0 && nc > 0 && add)
-		rc = gc_wait_done(p, items[i].zone, id, errbuf, errlen);
+	if (rc != 0 || nc == 0)
+		id[0] = '\0';
 	for (size_t s = 0; sets && s < ns; s++) {
 		json_decref(sets[s].old_values);
 		json_decref(sets[s].new_values);
@@ -712,19 +714,30 @@ static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t 
 
 /* ---- the solver ---- */
 
+/* Present waits until every zone's change is done; they were all sent first, so the waits overlap. Clean-up need
+ * not wait. */
+static int gc_wait_all(struct gc_priv *p, const struct gc_item *items, char (*ids)[GC_ID_MAX + 1], size_t n,
+		       char *errbuf, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i][0] && gc_wait_done(p, items[i].zone, ids[i], errbuf, errlen) != 0)
+			return -1;
+	return 0;
+}
+
 static int gc_batch(struct solver *s, const struct solver_record *recs, size_t n, bool add, char *errbuf,
 		    size_t errlen)
 {
 	struct gc_priv *p = s->priv;
 	struct gc_item *items = calloc(n ? n : 1, sizeof *items);
+	char (*ids)[GC_ID_MAX + 1] = calloc(n ? n : 1, sizeof *ids);
 	int first = 0;
 
-	if (!items) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	if (gc_items(p, recs, n, items, add, errbuf, errlen) != 0) {
+	if (!items || !ids || gc_items(p, recs, n, items, add, errbuf, errlen) != 0) {
+		if (!items || !ids)
+			snprintf(errbuf, errlen, "out of memory");
 		free(items);
+		free(ids);
 		return -1;
 	}
 	for (size_t i = 0; i < n && !(add && first); i++) {
@@ -734,7 +747,7 @@ static int gc_batch(struct solver *s, const struct solver_record *recs, size_t n
 			;
 		if (k < i || !items[i].zone[0])
 			continue;
-		if (gc_zone_apply(p, items, n, i, add, err, sizeof err) == 0)
+		if (gc_zone_apply(p, items, n, i, add, ids[i], sizeof ids[i], err, sizeof err) == 0)
 			continue;
 		if (first == 0)
 			snprintf(errbuf, errlen, "%s", err);
@@ -742,7 +755,10 @@ static int gc_batch(struct solver *s, const struct solver_record *recs, size_t n
 			log_warn("%s", err);
 		first = -1;
 	}
+	if (add && first == 0)
+		first = gc_wait_all(p, items, ids, n, errbuf, errlen);
 	free(items);
+	free(ids);
 	return first;
 }
 

@@ -725,13 +725,13 @@ static int r53_change_send(struct r53_priv *p, const char *zone_id, const struct
 }
 
 /* Reads, merges and writes every name of zone items[i].zone_id in one batch; a batch refused because a set
- * changed meanwhile is built again from a new read (R53_CHANGE_TRIES times). Present then waits for INSYNC. */
-static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size_t n, size_t i, bool add,
-			  char *errbuf, size_t errlen)
+ * changed meanwhile is built again from a new read (R53_CHANGE_TRIES times). The change's id goes to id ("" when
+ * nothing changed). */
+static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size_t n, size_t i, bool add, char *id,
+			  size_t idlen, char *errbuf, size_t errlen)
 {
 	struct r53_set *sets = calloc(n, sizeof *sets);
 	struct txtset_change *c = calloc(n, sizeof *c);
-	char id[ROUTE53_ZONE_ID_MAX + 1];
 	size_t ns = sets ? r53_sets_of_zone(items, n, i, sets) : 0, nc = 0;
 	int rc = -1;
 
@@ -740,7 +740,7 @@ static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size
 	for (int t = 0; sets && c && t < R53_CHANGE_TRIES; t++) {
 		if ((rc = r53_sets_merge(p, items, n, i, sets, ns, add, c, &nc, errbuf, errlen)) != 0 || nc == 0)
 			break;
-		if ((rc = r53_change_send(p, items[i].zone_id, c, nc, id, sizeof id, errbuf, errlen)) != 1)
+		if ((rc = r53_change_send(p, items[i].zone_id, c, nc, id, idlen, errbuf, errlen)) != 1)
 			break;
 		log_warn("%s; reading the record sets again", errbuf);
 		rc = -1;
@@ -750,9 +750,8 @@ static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size
 	else if (rc == 0)
 		log_info("route53: zone %s (%s): %s %zu TXT record set%s", items[i].zone_name, items[i].zone_id,
 			 add ? "merged our values into" : "took our values out of", nc, nc == 1 ? "" : "s");
-	/* Clean-up need not wait: nothing depends on the records being gone everywhere at once. */
-	if (rc == 0 && nc > 0 && add)
-		rc = r53_wait_insync(p, id, errbuf, errlen);
+	if (rc != 0 || nc == 0)
+		id[0] = '\0';
 	for (size_t s = 0; sets && s < ns; s++) {
 		json_decref(sets[s].old_values);
 		json_decref(sets[s].new_values);
@@ -764,19 +763,30 @@ static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size
 
 /* ---- the solver ---- */
 
+/* Present waits until every zone's change is INSYNC; they were all sent first, so the waits overlap. Clean-up
+ * need not wait: nothing depends on the records being gone everywhere at once. */
+static int r53_wait_all(struct r53_priv *p, char (*ids)[ROUTE53_ZONE_ID_MAX + 1], size_t n, char *errbuf,
+			size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ids[i][0] && r53_wait_insync(p, ids[i], errbuf, errlen) != 0)
+			return -1;
+	return 0;
+}
+
 static int r53_batch(struct solver *s, const struct solver_record *recs, size_t n, bool add, char *errbuf,
 		     size_t errlen)
 {
 	struct r53_priv *p = s->priv;
 	struct r53_item *items = calloc(n ? n : 1, sizeof *items);
+	char (*ids)[ROUTE53_ZONE_ID_MAX + 1] = calloc(n ? n : 1, sizeof *ids);
 	int first = 0;
 
-	if (!items) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	if (r53_items(p, recs, n, items, add, errbuf, errlen) != 0) {
+	if (!items || !ids || r53_items(p, recs, n, items, add, errbuf, errlen) != 0) {
+		if (!items || !ids)
+			snprintf(errbuf, errlen, "out of memory");
 		free(items);
+		free(ids);
 		return -1;
 	}
 	for (size_t i = 0; i < n && !(add && first); i++) {
@@ -786,7 +796,7 @@ static int r53_batch(struct solver *s, const struct solver_record *recs, size_t 
 			;
 		if (k < i || !items[i].zone_id[0])
 			continue;
-		if (r53_zone_apply(p, items, n, i, add, err, sizeof err) == 0)
+		if (r53_zone_apply(p, items, n, i, add, ids[i], sizeof ids[i], err, sizeof err) == 0)
 			continue;
 		if (first == 0)
 			snprintf(errbuf, errlen, "%s", err);
@@ -794,7 +804,10 @@ static int r53_batch(struct solver *s, const struct solver_record *recs, size_t 
 			log_warn("%s", err);
 		first = -1;
 	}
+	if (add && first == 0)
+		first = r53_wait_all(p, ids, n, errbuf, errlen);
 	free(items);
+	free(ids);
 	return first;
 }
 

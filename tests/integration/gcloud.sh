@@ -96,9 +96,17 @@ fake_post throttle '{"method": "POST", "path": "/changes$", "count": 1, "retry_a
 fake_post race '{"name": "'$NAME'", "value": "raced-in-value"}' >/dev/null
 before=$(changes)
 cli_gc_args "$T/state-2"
-GCE_SERVICE_ACCOUNT_FILE=$T/sa-noproject.json GCE_PROJECT=$PROJECT run_cli second issue -d example.test -d '*.example.test' --accept-tos
-check_rc "issue with GCE_PROJECT, 429 and a concurrent writer: exit 0" 0
-check_issued "$T/state-2/certificates/example.test"
+GCE_SERVICE_ACCOUNT_FILE=$T/sa-noproject.json GCE_PROJECT=$PROJECT run_cli second issue -d example.test -d '*.example.test' \
+	-d www.example.test --accept-tos
+check_rc "issue with GCE_PROJECT, 429, a concurrent writer, three names: exit 0" 0
+D=$T/state-2/certificates/example.test
+out=$(openssl verify -CAfile "$T/root.pem" -untrusted "$D/chain.pem" "$D/cert.pem" 2>&1) && rc=0 || rc=$?
+check "  the certificate verifies against pebble's root" 0 "$rc" "$out"
+check "  its names" "DNS:*.example.test DNS:example.test DNS:www.example.test " "$(sans_of "$D/cert.pem")"
+check_match "  both names of the zone went in one change" \
+	"ADD:$NAME:.*ADD:_acme-challenge\\.www\\.example\\.test\\.:|ADD:_acme-challenge\\.www\\.example\\.test\\.:.*ADD:$NAME:" \
+	"$(grep ' CHANGE ' "$FAKE_LOG" | sed -n "$((before + 1))p")"
+check "  Cloud DNS holds nothing at www afterwards" "" "$(fake_values $PUB _acme-challenge.www.example.test.)"
 check_match "  a 429 was answered with Retry-After 2 and the request tried again after it" \
 	'gcloud: POST [^ ]*/changes: HTTP 429, trying again in 2 s' "$ERR"
 check_match "  the writer that came between our read and our write made Cloud DNS refuse the change (412)" \

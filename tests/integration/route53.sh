@@ -86,9 +86,19 @@ fake_post throttle '{"method": "GET", "path": "/rrset$", "count": 1, "status": 4
 fake_post race '{"name": "'$NAME'", "value": "raced-in-value"}' >/dev/null
 before=$(changes)
 cli_r53_args "$T/state-file"
-AWS_SHARED_CREDENTIALS_FILE=$T/aws/credentials AWS_PROFILE=ci run_cli file issue -d example.test -d '*.example.test' --accept-tos
-check_rc "issue with AWS_SHARED_CREDENTIALS_FILE + AWS_PROFILE (a session token): exit 0" 0
-check_issued "$T/state-file/certificates/example.test"
+AWS_SHARED_CREDENTIALS_FILE=$T/aws/credentials AWS_PROFILE=ci run_cli file issue -d example.test -d '*.example.test' \
+	-d www.example.test --accept-tos
+check_rc "issue with AWS_SHARED_CREDENTIALS_FILE + AWS_PROFILE (a session token), three names: exit 0" 0
+D=$T/state-file/certificates/example.test
+out=$(openssl verify -CAfile "$T/root.pem" -untrusted "$D/chain.pem" "$D/cert.pem" 2>&1) && rc=0 || rc=$?
+check "  the certificate verifies against pebble's root" 0 "$rc" "$out"
+check "  its names" "DNS:*.example.test DNS:example.test DNS:www.example.test " "$(sans_of "$D/cert.pem")"
+check_match "  both names of the zone went in one batch (a new set CREATEd at www)" \
+	"CREATE:$NAME:.* CREATE:_acme-challenge\\.www\\.example\\.test\\.:[A-Za-z0-9_-]{43}$|CREATE:_acme-challenge\\.www\\.example\\.test\\.:[A-Za-z0-9_-]{43} .*CREATE:$NAME:" \
+	"$(grep ' CHANGE ' "$FAKE_LOG" | sed -n "$((before + 1))p")"
+check_match "  and the clean-up batch DELETEd the www set (nothing else was there)" \
+	"DELETE:_acme-challenge\\.www\\.example\\.test\\.:[A-Za-z0-9_-]{43}( |$)" "$(grep ' CHANGE ' "$FAKE_LOG" | sed -n "$((before + 2))p")"
+check "  Route 53 holds nothing at www" "" "$(fake_values $PUB _acme-challenge.www.example.test.)"
 check_match "  a 429 was answered with Retry-After 2 and the request tried again after it" \
 	'route53: POST [^ ]*/rrset: HTTP 429, trying again in 2 s' "$ERR"
 check_match "  Route 53's own 400 Throttling was tried again too" 'route53: GET [^ ]*/rrset: Throttling, trying again' "$ERR"

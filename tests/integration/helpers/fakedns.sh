@@ -37,7 +37,7 @@ fake_start() {
 	FAKE_LOG=$T/$name.log
 	FAKE_URL=http://127.0.0.1:$port
 	echo "# starting $name fake on $FAKE_URL (log $FAKE_LOG)"
-	python3 "$FAKE_DIR/${name}_fake.py" --port "$port" --log "$FAKE_LOG" "${FAKE_NSUPDATE_ARGS[@]}" "$@" \
+	python3 -B "$FAKE_DIR/${name}_fake.py" --port "$port" --log "$FAKE_LOG" "${FAKE_NSUPDATE_ARGS[@]}" "$@" \
 		>"$T/$name.out" 2>&1 &
 	FAKE_PID=$!
 	track_pid "$FAKE_PID"
