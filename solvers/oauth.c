@@ -110,6 +110,24 @@ static int oauth_keep(const struct provider *p, const struct http_response *r, s
 	return rc;
 }
 
+/* Any other error: OAuth's error_description says what is wrong (an unknown tenant, a bad scope) where "error"
+ * only names a class; it is quoted under the same rules as any provider text (printable, no secret). */
+static void oauth_fail(const struct provider *p, const struct http_response *r, char *errbuf, size_t errlen)
+{
+	json_t *j = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
+	const char *d = json_string_value(json_object_get(j, "error_description"));
+	char text[256];
+
+	if (d) {
+		struct http_response only = { .status = r->status, .body = (char *)d, .body_len = strlen(d) };
+		provider_error_text(p, &only, text, sizeof text);
+		snprintf(errbuf, errlen, "%s: POST token: HTTP %ld: %s", p->tag, r->status, text);
+	} else {
+		provider_fail(p, r, "POST token", errbuf, errlen);
+	}
+	json_decref(j);
+}
+
 int oauth_token_fetch(const struct provider *p, const char *url, const char *form, struct oauth_token *t,
 		      char *errbuf, size_t errlen)
 {
@@ -127,7 +145,7 @@ int oauth_token_fetch(const struct provider *p, const char *url, const char *for
 		snprintf(errbuf, errlen, "%s: credentials refused by %s (%s): HTTP %ld%s%s", p->tag, p->name,
 			 p->credentials ? p->credentials : "credentials", r.status, *code ? " " : "", code);
 	} else {
-		provider_fail(p, &r, "POST token", errbuf, errlen);
+		oauth_fail(p, &r, errbuf, errlen);
 	}
 	if (r.body)
 		OPENSSL_cleanse(r.body, r.body_len);

@@ -105,6 +105,10 @@ check_rc "issue with a wrong client secret: exit 4 (DNS)" 4
 check_match "  the message says the credentials were refused" \
 	'credentials refused by Azure \(client secret\): HTTP 401 invalid_client' "$OUT$ERR"
 check "  the secret appears in no output" "" "$(grep -lF -e "$WRONG_SECRET" "$OUT_FILE" "$ERR_FILE")"
+AZURE_TENANT_ID=$(cat /proc/sys/kernel/random/uuid) AZURE_CLIENT_ID=$CLIENT AZURE_CLIENT_SECRET=$SECRET \
+	AZURE_SUBSCRIPTION_ID=$SUB AZURE_RESOURCE_GROUP=$RG run_cli wrong-tenant issue -d example.test --accept-tos
+check_rc "issue with a tenant the identity platform does not know: exit 4" 4
+check_match "  the error quotes the platform's description" "POST token: HTTP 400: AADSTS90002: Tenant '[0-9a-f-]+' not found" "$ERR"
 AZURE_TENANT_ID=$TENANT AZURE_CLIENT_ID=$CLIENT AZURE_SUBSCRIPTION_ID=$SUB run_cli no-secret issue -d example.test --accept-tos
 check_rc "no AZURE_CLIENT_SECRET: exit 2 (usage)" 2
 check "  Azure is unchanged" "raced-in-value someone-elses-value" "$(fake_values "$ZID" $NAME)"
