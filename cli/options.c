@@ -2,8 +2,11 @@
  * precedence, each value checked where it is read so the message can name its source. */
 #include "options.h"
 
+#include "azuredns.h"
+#include "gcloud.h"
 #include "key.h"
 #include "log.h"
+#include "route53.h"
 #include "tsig.h"
 
 #include <openssl/crypto.h>
@@ -43,7 +46,7 @@ struct opt_spec {
 #define OFF(f) offsetof(struct cli_options, f)
 
 /* The solvers besides acme-dns, for the help of --solver (each adapter's row adds its name). */
-#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, cloudflare, digitalocean, hetzner, httpreq"
+#define SOLVER_NAMES_HELP ", rfc2136, pdns, exec, cloudflare, digitalocean, hetzner, httpreq, route53, gcloud, azuredns"
 #define C_(c) (1u << (c))
 #define C_REG C_(CLI_CMD_REGISTER)
 #define C_ISSUE C_(CLI_CMD_ISSUE)
@@ -217,6 +220,60 @@ static const struct opt_spec specs[] = {
 	  "PASSWORD", "httpreq: basic authentication password (prefer the variable)" },
 	{ "httpreq-mode", 0, "HTTPREQ_MODE", S_STR, C_SOLVE, OFF(httpreq_mode), check_token, NULL, 0, 0, "MODE",
 	  "httpreq: only the default mode; lego's RAW is refused (it needs the key authorization)" },
+	/* --solver route53: lego's variable names; the endpoint's is the AWS SDKs' own */
+	{ "route53-access-key-id", 0, "AWS_ACCESS_KEY_ID", S_STR, C_SOLVE, OFF(route53_access_key_id), check_token,
+	  NULL, 0, 0, "ID", "route53: access key id (with --route53-secret-access-key; else the credentials file)" },
+	{ "route53-secret-access-key", 0, "AWS_SECRET_ACCESS_KEY", S_STR, C_SOLVE, OFF(route53_secret_access_key),
+	  check_token, NULL, 0, 0, "SECRET", "route53: secret access key (prefer the variable: flags show in ps)" },
+	{ "route53-session-token", 0, "AWS_SESSION_TOKEN", S_STR, C_SOLVE, OFF(route53_session_token), check_token,
+	  NULL, 0, 0, "TOKEN", "route53: session token of temporary credentials" },
+	{ "route53-credentials-file", 0, "AWS_SHARED_CREDENTIALS_FILE", S_STR, C_SOLVE, OFF(route53_credentials_file),
+	  check_text, NULL, 0, 0, "FILE", "route53: AWS credentials file read when no key is given "
+					  "(default ~/.aws/credentials)" },
+	{ "route53-profile", 0, "AWS_PROFILE", S_STR, C_SOLVE, OFF(route53_profile), check_token, NULL, 0, 0, "NAME",
+	  "route53: the profile of that file (default: default)" },
+	{ "route53-hosted-zone-id", 0, "AWS_HOSTED_ZONE_ID", S_STR, C_SOLVE, OFF(route53_hosted_zone_id),
+	  check_token, NULL, 0, 0, "ID", "route53: write into this hosted zone, without looking one up" },
+	{ "route53-private-zone", 0, "AWS_PRIVATE_ZONE", S_BOOL, C_SOLVE, OFF(route53_private_zone), NULL, NULL, 0,
+	  0, NULL, "route53: of a public and a private hosted zone of one name, take the private one" },
+	{ "route53-endpoint", 0, "AWS_ENDPOINT_URL_ROUTE_53", S_STR, C_SOLVE, OFF(route53_endpoint), check_url, NULL,
+	  0, 0, "URL", "route53: the API's URL (default " ROUTE53_ENDPOINT ")" },
+	{ "route53-ttl", 0, "AWS_TTL", S_INT, C_SOLVE, OFF(route53_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "route53: TTL of a TXT record set we create (default 60; an existing one keeps its own)" },
+	/* --solver gcloud: lego's variable names, but for the API's URL, which lego does not let one change */
+	{ "gcloud-service-account-file", 0, "GCE_SERVICE_ACCOUNT_FILE", S_STR, C_SOLVE,
+	  OFF(gcloud_service_account_file), check_text, NULL, 0, 0, "FILE",
+	  "gcloud: the service account's JSON key file (its token_uri is where the token comes from)" },
+	{ "gcloud-project", 0, "GCE_PROJECT", S_STR, C_SOLVE, OFF(gcloud_project), check_token, NULL, 0, 0, "ID",
+	  "gcloud: the project of the zones (default: the key file's project_id)" },
+	{ "gcloud-zone-id", 0, "GCE_ZONE_ID", S_STR, C_SOLVE, OFF(gcloud_zone_id), check_token, NULL, 0, 0, "NAME",
+	  "gcloud: write into this managed zone (its name), without looking one up" },
+	{ "gcloud-allow-private-zone", 0, "GCE_ALLOW_PRIVATE_ZONE", S_BOOL, C_SOLVE, OFF(gcloud_allow_private_zone),
+	  NULL, NULL, 0, 0, NULL, "gcloud: private managed zones may be written to too" },
+	{ "gcloud-base-url", 0, "GCE_BASE_URL", S_STR, C_SOLVE, OFF(gcloud_base_url), check_url, NULL, 0, 0, "URL",
+	  "gcloud: the API's URL (default " GCLOUD_BASE_URL ")" },
+	{ "gcloud-ttl", 0, "GCE_TTL", S_INT, C_SOLVE, OFF(gcloud_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "gcloud: TTL of a TXT rrset we create (default 60; an existing one keeps its own)" },
+	/* --solver azuredns: lego's variable names; AZURE_AUTHORITY_HOST is the Azure SDKs' own */
+	{ "azure-tenant-id", 0, "AZURE_TENANT_ID", S_STR, C_SOLVE, OFF(azure_tenant_id), check_token, NULL, 0, 0, "ID",
+	  "azuredns: the service principal's tenant (directory) id" },
+	{ "azure-client-id", 0, "AZURE_CLIENT_ID", S_STR, C_SOLVE, OFF(azure_client_id), check_token, NULL, 0, 0, "ID",
+	  "azuredns: the service principal's client (application) id" },
+	{ "azure-client-secret", 0, "AZURE_CLIENT_SECRET", S_STR, C_SOLVE, OFF(azure_client_secret), check_token, NULL,
+	  0, 0, "SECRET", "azuredns: its client secret (prefer the variable: flags show in ps)" },
+	{ "azure-subscription-id", 0, "AZURE_SUBSCRIPTION_ID", S_STR, C_SOLVE, OFF(azure_subscription_id), check_token,
+	  NULL, 0, 0, "ID", "azuredns: the subscription that holds the DNS zones" },
+	{ "azure-resource-group", 0, "AZURE_RESOURCE_GROUP", S_STR, C_SOLVE, OFF(azure_resource_group), check_token,
+	  NULL, 0, 0, "NAME", "azuredns: the resource group of the zones (default: look in the whole subscription)" },
+	{ "azure-zone-name", 0, "AZURE_ZONE_NAME", S_STR, C_SOLVE, OFF(azure_zone_name), check_domain, NULL, 0, 0,
+	  "ZONE", "azuredns: write into this DNS zone, without looking one up" },
+	{ "azure-authority-host", 0, "AZURE_AUTHORITY_HOST", S_STR, C_SOLVE, OFF(azure_authority_host), check_url, NULL,
+	  0, 0, "URL", "azuredns: the Microsoft identity platform (default " AZURE_AUTHORITY_HOST ")" },
+	{ "azure-resource-manager-endpoint", 0, "AZURE_RESOURCE_MANAGER_ENDPOINT", S_STR, C_SOLVE,
+	  OFF(azure_resource_manager), check_url, NULL, 0, 0, "URL",
+	  "azuredns: Azure Resource Manager (default " AZURE_RESOURCE_MANAGER "; the token's scope follows it)" },
+	{ "azure-ttl", 0, "AZURE_TTL", S_INT, C_SOLVE, OFF(azure_ttl), NULL, int_number, 1, 172800, "SECONDS",
+	  "azuredns: TTL of a TXT record set we create (default 60; an existing one keeps its own)" },
 	{ "stale", 0, "ACME_DNS_CLI_STALE", S_BOOL, C_CLEANUP, OFF(stale), NULL, NULL, 0, 0, NULL,
 	  "remove the challenge records the journal lists (left by a crashed or killed run)" },
 	{ "value", 0, "ACME_DNS_CLI_VALUE", S_STR, C_UPDATE | C_CHECK, OFF(value), check_token, NULL, 0, 0, "TXT",
@@ -1027,7 +1084,8 @@ static bool spec_is_secret(const struct opt_spec *s)
 	static const char *const secret[] = { "eab-hmac-key", "rfc2136-tsig-secret", "pdns-api-key",
 					      "cloudflare-dns-api-token", "cloudflare-zone-api-token",
 					      "cloudflare-api-key", "digitalocean-auth-token", "hetzner-api-key",
-					      "httpreq-password" };
+					      "httpreq-password", "route53-secret-access-key", "route53-session-token",
+					      "azure-client-secret" };
 	for (size_t i = 0; i < sizeof(secret) / sizeof(secret[0]); i++)
 		if (strcmp(s->name, secret[i]) == 0)
 			return true;

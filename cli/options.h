@@ -69,6 +69,30 @@ struct cli_options {
 	char *pdns_server_id;
 	char *exec_program;
 	int exec_timeout;               /* seconds per run; 0 = the adapter's default (60) */
+	char *route53_access_key_id;    /* --solver route53 */
+	char *route53_secret_access_key;/* secret: wiped on free */
+	char *route53_session_token;    /* secret: wiped on free */
+	char *route53_credentials_file;
+	char *route53_profile;
+	char *route53_hosted_zone_id;
+	bool route53_private_zone;
+	char *route53_endpoint;
+	int route53_ttl;                /* seconds, 0 = the solver's default */
+	char *gcloud_service_account_file;      /* --solver gcloud */
+	char *gcloud_project;
+	char *gcloud_zone_id;
+	bool gcloud_allow_private_zone;
+	char *gcloud_base_url;
+	int gcloud_ttl;                 /* seconds, 0 = the solver's default */
+	char *azure_tenant_id;          /* --solver azuredns */
+	char *azure_client_id;
+	char *azure_client_secret;      /* secret: wiped on free */
+	char *azure_subscription_id;
+	char *azure_resource_group;
+	char *azure_zone_name;
+	char *azure_authority_host;
+	char *azure_resource_manager;
+	int azure_ttl;                  /* seconds, 0 = the solver's default */
 	char *rfc2136_nameserver;       /* --solver rfc2136 */
 	char *rfc2136_tsig_file;
 	char *rfc2136_tsig_key;

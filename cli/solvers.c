@@ -2,15 +2,19 @@
 #include "solvers.h"
 
 #include "acmedns.h"
+#include "azuredns.h"
 #include "cloudflare.h"
 #include "digitalocean.h"
 #include "exec.h"
+#include "gcloud.h"
 #include "hetzner.h"
 #include "httpreq.h"
 #include "pdns.h"
 #include "rfc2136.h"
+#include "route53.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct solver_kind {
@@ -100,6 +104,58 @@ static struct solver *make_httpreq(struct cli_ctx *c, bool allow_register, char 
 	return solver_httpreq_new(&ho, err, errlen);
 }
 
+static struct solver *make_route53(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct route53_options ro = {
+		.access_key_id = o->route53_access_key_id,
+		.secret_access_key = o->route53_secret_access_key,
+		.session_token = o->route53_session_token,
+		.credentials_file = o->route53_credentials_file,
+		.home = getenv("HOME"),
+		.profile = o->route53_profile,
+		.hosted_zone_id = o->route53_hosted_zone_id,
+		.private_zone = o->route53_private_zone,
+		.endpoint = o->route53_endpoint,
+		.ttl = (uint32_t)o->route53_ttl,
+		.http = c->http,
+	};
+	return solver_route53_new(&ro, err, errlen);
+}
+
+static struct solver *make_gcloud(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct gcloud_options go = {
+		.service_account_file = o->gcloud_service_account_file,
+		.project = o->gcloud_project,
+		.zone_id = o->gcloud_zone_id,
+		.allow_private_zone = o->gcloud_allow_private_zone,
+		.base_url = o->gcloud_base_url,
+		.ttl = (uint32_t)o->gcloud_ttl,
+		.http = c->http,
+	};
+	return solver_gcloud_new(&go, err, errlen);
+}
+
+static struct solver *make_azuredns(struct cli_ctx *c, bool allow_register, char *err, size_t errlen)
+{
+	const struct cli_options *o = c->opt;
+	struct azuredns_options ao = {
+		.tenant_id = o->azure_tenant_id,
+		.client_id = o->azure_client_id,
+		.client_secret = o->azure_client_secret,
+		.subscription_id = o->azure_subscription_id,
+		.resource_group = o->azure_resource_group,
+		.zone_name = o->azure_zone_name,
+		.authority_host = o->azure_authority_host,
+		.resource_manager = o->azure_resource_manager,
+		.ttl = (uint32_t)o->azure_ttl,
+		.http = c->http,
+	};
+	return solver_azuredns_new(&ao, err, errlen);
+}
+
 static const struct solver_kind kinds[] = {
 	{ "acme-dns", make_acmedns },
 	{ "pdns", make_pdns },
@@ -109,6 +165,9 @@ static const struct solver_kind kinds[] = {
 	{ "digitalocean", make_digitalocean },
 	{ "hetzner", make_hetzner },
 	{ "httpreq", make_httpreq },
+	{ "route53", make_route53 },
+	{ "gcloud", make_gcloud },
+	{ "azuredns", make_azuredns },
 };
 
 int cli_solver_new(struct cli_ctx *c, bool allow_register, struct solver **out)

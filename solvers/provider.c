@@ -118,3 +118,8 @@ void provider_fail(const struct provider *p, const struct http_response *r, cons
 	provider_error_text(p, r, text, sizeof(text));
 	snprintf(errbuf, errlen, "%s: %s: HTTP %ld: %s", p->tag, what, r->status, text);
 }
+
+int provider_pause(const struct provider *p, long seconds)
+{
+	return provider_wait(p, seconds);
+}

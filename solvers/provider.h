@@ -35,5 +35,8 @@ void provider_error_text(const struct provider *p, const struct http_response *r
  * "TAG: credentials refused by NAME (CREDENTIALS): HTTP 403" for 401/403, else "TAG: WHAT: HTTP N: TEXT". */
 void provider_fail(const struct provider *p, const struct http_response *r, const char *what, char *errbuf,
 		   size_t errlen);
+/* Waits seconds between two polls of a provider's change status, in small steps: returns 0, or -1 as soon as the
+ * run is cancelled. */
+int provider_pause(const struct provider *p, long seconds);
 
 #endif
