@@ -7,6 +7,7 @@
 #include "b64.h"
 #include "key.h"
 #include "log.h"
+#include "secretfile.h"
 #include "oauth.h"
 #include "provider.h"
 
@@ -808,6 +809,11 @@ static int gc_account_load(const char *file, struct gc_priv *p, char *errbuf, si
 
 	if (!f) {
 		snprintf(errbuf, errlen, "gcloud: %s: %s", file, strerror(errno));
+		return -1;
+	}
+	if (secret_fd_check(fileno(f), file, err, sizeof err) != 0) {
+		snprintf(errbuf, errlen, "gcloud: %s", err);
+		fclose(f);
 		return -1;
 	}
 	char *buf = malloc(GC_FILE_MAX + 1);

@@ -4,6 +4,7 @@
 #include "route53.h"
 
 #include "log.h"
+#include "secretfile.h"
 #include "provider.h"
 #include "sigv4.h"
 #include "txtset.h"
@@ -968,6 +969,11 @@ static int r53_cred_file(const struct route53_options *o, struct route53_credent
 	if (!(f = fopen(file, "rb"))) {
 		snprintf(errbuf, errlen, "route53: no credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set "
 			 "and %s cannot be read: %s", file, strerror(errno));
+		return -1;
+	}
+	if (secret_fd_check(fileno(f), file, err, sizeof err) != 0) {
+		snprintf(errbuf, errlen, "route53: %s", err);
+		fclose(f);
 		return -1;
 	}
 	char *buf = malloc(R53_CRED_FILE_MAX + 1);
