@@ -106,7 +106,7 @@ static int daemon_load_store(struct daemon *d)
 	if (store_load_names(d->store, load_value, &ln) < 0)
 		return -1;
 	load_flush(&ln);
-	log_info("store %s: %zu accounts, %zu values, %zu values at _acme-challenge names loaded", d->cfg->store_path,
+	log_info("store %s: %zu accounts, %zu values, %zu values at _acme-challenge names loaded", store_name(d->store),
 		 l.accounts, l.values, ln.values);
 	return 0;
 }
@@ -146,7 +146,7 @@ static void update_keys_check(const struct daemon *d)
 /* The SQLite file and its WAL companions were opened as root; the user we become must own them. */
 static int store_files_chown(const char *path, uid_t uid, gid_t gid)
 {
-	if (strncmp(path, "postgres://", 11) == 0 || strncmp(path, "postgresql://", 13) == 0 || path[0] != '/')
+	if (store_is_url(path) || path[0] != '/')
 		return 0;
 	static const char *const suffix[] = { "", "-wal", "-shm" };
 	for (int i = 0; i < 3; i++) {
@@ -284,7 +284,7 @@ static int run_import(struct config *cfg, const char *from)
 	if (rc < 0)
 		fprintf(stderr, "acme-dnsd: import from %s failed: %s\n", from, err);
 	else
-		printf("imported %zu accounts and %zu values from %s into %s\n", na, nv, from, cfg->store_path);
+		printf("imported %zu accounts and %zu values from %s into %s\n", na, nv, from, store_name(st));
 	store_close(st);
 	return rc < 0 ? 1 : 0;
 }
@@ -305,7 +305,8 @@ static int daemon_open(struct daemon *d)
 	char err[512] = "";
 	d->store = store_open(d->cfg->store_path, d->cfg->values_kept, err, sizeof(err));
 	if (!d->store) {
-		log_error("store %s: %s", d->cfg->store_path, err);
+		char name[1024];
+		log_error("store %s: %s", store_redact(d->cfg->store_path, name, sizeof(name)), err);
 		return -1;
 	}
 	d->txt = txt_table_new();
