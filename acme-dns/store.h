@@ -11,6 +11,7 @@
 #define STORE_HASH_MAX   128
 #define STORE_VALUE_MAX  255
 #define STORE_DNAME_MAX  256  /* a whole name in text, without the trailing dot */
+#define STORE_VALUES_KEPT_MAX 16 /* the largest values_kept */
 
 struct store;
 

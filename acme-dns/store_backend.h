@@ -7,8 +7,6 @@
 
 #include <stdbool.h>
 
-#define STORE_VALUES_KEPT_MAX 16
-
 typedef int (*store_account_fn)(void *ctx, const struct store_account *acct);
 typedef int (*store_value_fn)(void *ctx, const char *key, const struct store_value *val);
 

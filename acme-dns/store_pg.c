@@ -110,13 +110,20 @@ static struct pg_store *pg(struct store *st)
 
 /* ---- connections ---- */
 
-/* libpq's messages end with a newline and may span lines; one log line wants neither. */
+/* libpq's messages end with a newline and may span indented lines; one log line wants neither. */
 static const char *pg_errmsg(const PGconn *c, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s", c ? PQerrorMessage(c) : "out of memory");
-	for (char *p = buf; *p; p++)
-		if (*p == '\n')
-			*p = p[1] ? ' ' : '\0';
+	const char *m = c ? PQerrorMessage(c) : "out of memory";
+	size_t j = 0;
+	for (; *m && j + 1 < len; m++) {
+		char ch = (*m == '\n' || *m == '\t') ? ' ' : *m;
+		if (ch != ' ' || (j > 0 && buf[j - 1] != ' '))
+			buf[j++] = ch;
+	}
+	while (j > 0 && buf[j - 1] == ' ')
+		j--;
+	if (len)
+		buf[j] = '\0';
 	return buf;
 }
 
