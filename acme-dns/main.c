@@ -184,9 +184,6 @@ static int daemon_run(struct daemon *d)
 		return -1;
 	if (d->cfg->user && drop_privileges(d->cfg->user, d->cfg->store_path) < 0)
 		return -1;
-	/* Other instances' changes from now on; those since the load wait in the LISTEN connection. */
-	if (sync_watch(d->sync) < 0)
-		return -1;
 	if (dns_udp_start(d->udp, &d->src) < 0 || dns_tcp_start(d->tcp, &d->src) < 0)
 		return -1;
 	struct event *hup = evsignal_new(d->base, SIGHUP, on_reload, d);
@@ -260,7 +257,8 @@ static int daemon_open(struct daemon *d)
 		return -1;
 	struct sync_deps deps = { d->store, d->txt, d->names, &d->write_lock, d->cfg->values_kept };
 	d->sync = sync_new(&deps);
-	if (!d->sync || sync_load(d->sync) < 0)
+	/* Watch first: a change committed during the load is then published again after it, never lost. */
+	if (!d->sync || sync_watch(d->sync) < 0 || sync_load(d->sync) < 0)
 		return -1;
 	d->src.cfg = d->cfg;
 	d->src.txt = d->txt;

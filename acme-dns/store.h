@@ -111,9 +111,10 @@ struct store_watch {
 	void (*thread_start)(void *ctx);
 	void (*thread_stop)(void *ctx);
 };
-/* Starts following changes (the store keeps w's pointers, not w). While the database is unreachable the store
- * reconnects with capped exponential backoff, calls resync once back, and its functions return
- * STORE_UNAVAILABLE meanwhile. A store no other process writes (SQLite) does nothing. Returns 0 or -1. */
+/* Starts following changes (the store keeps w's pointers, not w): every change committed after this returns is
+ * handed over, so call it before the first load. While the database is unreachable the store reconnects with
+ * capped exponential backoff, calls resync once back, and its functions return STORE_UNAVAILABLE meanwhile. A
+ * store no other process writes (SQLite) does nothing. Returns 0 or -1. */
 int store_watch(struct store *st, const struct store_watch *w);
 
 /* Copying a whole store into another (acme-dnsd --copy-store), in one transaction of the target. */

@@ -95,7 +95,7 @@ struct pg_store {
 	PGconn *conn;                     /* every read and write; NULL while down */
 	atomic_bool conn_ok;              /* false: callers get STORE_UNAVAILABLE at once, without network */
 	atomic_int conn_pid;              /* conn's server process: our own notifications need no re-read */
-	PGconn *listen;                   /* LISTENs; the watch thread's once it runs; NULL while down */
+	PGconn *listen;                   /* LISTENs, from store_watch on; the watch thread's; NULL while down */
 	struct store_watch watch;
 	pthread_t thread;
 	bool thread_started;
@@ -935,12 +935,20 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
+/* LISTENs before returning, so that whatever the caller loads next, nothing committed after it goes unheard; a
+ * process that never watches (--copy-store) never LISTENs, and never holds up the server's notification queue. */
 static int pg_watch(struct store *st, const struct store_watch *w)
 {
 	struct pg_store *ps = pg(st);
+	char err[512] = "";
 	if (ps->thread_started)
 		return -1;
 	ps->watch = *w;
+	ps->listen = listen_open(ps, err, sizeof(err));
+	if (!ps->listen) {
+		log_error("store %s: cannot listen for changes: %s", ps->base.name, err);
+		return -1;
+	}
 	if (pthread_create(&ps->thread, NULL, watch_main, ps) != 0) {
 		log_error("store %s: cannot start the watch thread", ps->base.name);
 		return -1;
@@ -994,8 +1002,7 @@ static struct pg_store *pg_new(const char *url, unsigned values_kept)
 	return ps;
 }
 
-/* The database must answer at start: an instance that cannot load anything has nothing to serve. The LISTEN
- * starts here, before the daemon's first load, so that nothing committed after that load goes unheard. */
+/* The database must answer at start: an instance that cannot load anything has nothing to serve. */
 struct store *store_pg_open(const char *url, unsigned values_kept, char *errbuf, size_t errlen)
 {
 	struct pg_store *ps = pg_new(url, values_kept);
@@ -1004,9 +1011,7 @@ struct store *store_pg_open(const char *url, unsigned values_kept, char *errbuf,
 		return NULL;
 	}
 	ps->conn = conn_open(ps, errbuf, errlen);
-	if (ps->conn)
-		ps->listen = listen_open(ps, errbuf, errlen);
-	if (!ps->listen) {
+	if (!ps->conn) {
 		pg_close(&ps->base);
 		return NULL;
 	}

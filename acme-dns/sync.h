@@ -26,8 +26,8 @@ void sync_free(struct sync *s);
 /* Loads every account and value from the store into the tables, and takes out of them the values the store no
  * longer holds, under the write lock. Logs what it loaded. Returns 0 or -1 (logged). */
 int sync_load(struct sync *s);
-/* Starts following the store's changes (store_watch): a no-op for a store only this process writes. Returns 0
- * or -1. */
+/* Starts following the store's changes (store_watch), before sync_load: a no-op for a store only this process
+ * writes. Returns 0 or -1. */
 int sync_watch(struct sync *s);
 
 #endif
