@@ -129,6 +129,15 @@ wait_txt() {
 	wait_for "$secs" _txt_is
 }
 
+# ---- the database must answer at start ----
+free_port DEAD_PORT || exit 1
+write_config "$T/dead.yaml" dns_port="${I_DNS[1]}" api_port="${I_API[1]}" listen6=no \
+	store="postgresql://postgres:$PG_PASS@127.0.0.1:$DEAD_PORT/acmedns"
+out=$(timeout 30 "$ADNSD" -c "$T/dead.yaml" 2>&1) && rc=0 || rc=$?
+printf '%s\n' "$out" >"$T/dead.log"
+check_match "with nothing listening at the URL acme-dnsd does not start: exit 1, the store named without its password" \
+	"^1 .*store postgresql://postgres:\*\*\*@127\.0\.0\.1:$DEAD_PORT/acmedns: .*refused" "$rc $(tr '\n' ' ' <<<"$out")"
+
 for i in 1 2 3; do
 	start_instance "$i" || exit 1
 done
@@ -184,6 +193,31 @@ check "after the burst the three instances serve the same two values" "2|$want|$
 	"$(wc -w <<<"$want" | tr -d ' ')|$(txt_on 2 "$A_NAME")|$(txt_on 3 "$A_NAME")"
 check "and the database holds exactly those (values_kept 2)" "$want" \
 	"$(psqlq -d acmedns -c "SELECT value FROM txt_values WHERE subdomain = '$A_SUB' ORDER BY value" | sort | tr '\n' ' ')"
+
+# ---- instances 1 and 2 updating one account at once: still exactly values_kept, the same everywhere ----
+burst() {
+	local n
+	use "$1"
+	for n in 1 2 3 4 5 6 7 8 9 10; do
+		update "$A_USER" "$A_KEY" "$A_SUB" "$(new_txt)"
+		[ "$HTTP_CODE" = 200 ] || echo "instance $1, update $n: $HTTP_CODE $HTTP_BODY"
+	done
+}
+burst 1 >"$T/burst.1" 2>&1 &
+b1=$!
+burst 2 >"$T/burst.2" 2>&1 &
+b2=$!
+wait "$b1" "$b2"
+check "20 concurrent updates of one account on instances 1 and 2: all 200" "" "$(cat "$T/burst.1" "$T/burst.2")"
+db=$(psqlq -d acmedns -c "SELECT value FROM txt_values WHERE subdomain = '$A_SUB' ORDER BY value" | tr '\n' ' ')
+check "  the database holds exactly values_kept (2) of them" 2 "$(wc -w <<<"$db" | tr -d ' ')" "$db"
+if wait_txt 2 1 "$A_NAME" "$db" && wait_txt 2 2 "$A_NAME" "$db" && wait_txt 2 3 "$A_NAME" "$db"; then
+	ok "  and the three instances serve exactly those"
+else
+	not_ok "the three instances serve what the database holds" "db: $db" "1: $(txt_on 1 "$A_NAME")" \
+		"2: $(txt_on 2 "$A_NAME")" "3: $(txt_on 3 "$A_NAME")"
+fi
+want=$db
 
 # ---- a DELETE on 3 reaches 1 and 2 ----
 read -r KEEP GONE <<<"$want"
