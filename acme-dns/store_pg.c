@@ -248,10 +248,13 @@ static int schema_version_read(struct pg_store *ps, PGconn *c, int *v, char *err
 		*v = r && !PQgetisnull(r, 0, 0) ? (int)strtol(PQgetvalue(r, 0, 0), NULL, 10) : -1;
 		PQclear(r);
 	}
-	if (*v < 0 || *v > PG_SCHEMA_VERSION) {
-		store_err_set(errbuf, errlen, *v < 0 ? "%s: schema_version holds no valid version" :
-			      "%s: store schema version %d is newer than this acme-dnsd supports (%d); run a newer acme-dnsd",
-			      ps->base.name, *v, PG_SCHEMA_VERSION);
+	if (*v < 0) {
+		store_err_set(errbuf, errlen, "%s: schema_version holds no valid version", ps->base.name);
+		return -1;
+	}
+	if (*v > PG_SCHEMA_VERSION) {
+		store_err_set(errbuf, errlen, "%s: store schema version %d is newer than this acme-dnsd supports (%d); "
+			      "run a newer acme-dnsd", ps->base.name, *v, PG_SCHEMA_VERSION);
 		return -1;
 	}
 	return 0;
@@ -919,7 +922,10 @@ static void *watch_main(void *arg)
 		} else if (!up) {
 			bool readable;
 			watch_wait(ps, (int)backoff, &readable);
-			if (atomic_load(&ps->stop) || watch_up(ps, why, sizeof(why)) < 0) {
+			if (atomic_load(&ps->stop))
+				continue;
+			if (watch_up(ps, why, sizeof(why)) < 0) {
+				log_debug("store %s: reconnecting failed: %s", ps->base.name, why);   /* once per attempt */
 				backoff = backoff * 2 < PG_BACKOFF_MAX_MS ? backoff * 2 : PG_BACKOFF_MAX_MS;
 				continue;
 			}
