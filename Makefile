@@ -4,7 +4,7 @@ DESTDIR ?=
 CC      ?= cc
 BUILD   := build
 
-PKGS    := libcurl ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jansson sqlite3 openssl libcrypt liburcu liburcu-cds
+PKGS    := libcurl ldns libevent libevent_pthreads libevent_openssl yaml-0.1 jansson sqlite3 openssl libcrypt liburcu liburcu-cds libpq
 # Debian packages: libraries, then the real peers the tests run.
 DEB_LIBS  := build-essential pkg-config libldns-dev libevent-dev libyaml-dev libjansson-dev libsqlite3-dev \
              libssl-dev libcurl4-openssl-dev libcmocka-dev libpq-dev liburcu-dev libcrypt-dev

@@ -537,6 +537,16 @@ static int deny(struct reqctx *rc, const char *user, const char *why)
 	return -1;
 }
 
+/* The store failed: 503 while it cannot be reached at all (a PostgreSQL store while disconnected: try again, the
+ * DNS keeps serving), else 500 as acme-dns answers. */
+static void reply_store_failed(struct reqctx *rc, int err)
+{
+	if (err == STORE_UNAVAILABLE)
+		reply_error(rc, 503, "store_unavailable");
+	else
+		reply_error(rc, 500, "db_error");
+}
+
 /* Checks X-Api-User / X-Api-Key and the account's allowfrom, as acme-dns does. On success acct is filled
  * (store_account_clear it) and 0 returned; otherwise the answer has been sent and -1 is returned. */
 static int authenticate(struct reqctx *rc, struct store_account *acct)
@@ -553,8 +563,9 @@ static int authenticate(struct reqctx *rc, struct store_account *acct)
 		password_verify(key, NULL);      /* an unknown user costs what a known one does */
 	OPENSSL_cleanse(key, sizeof(key));
 	if (found < 0) {
-		log_error("api: %s %s: store error reading user %s", method_name(rc->method), rc->path, user);
-		reply_error(rc, 500, "db_error");
+		log_error("api: %s %s: store %s reading user %s", method_name(rc->method), rc->path,
+			  found == STORE_UNAVAILABLE ? "unavailable" : "error", user);
+		reply_store_failed(rc, found);
 		return -1;
 	}
 	if (!ok) {
@@ -591,8 +602,9 @@ static void update_apply(struct reqctx *rc, const char *sub, const char *txt, bo
 {
 	int n = value_apply(rc->api, sub, txt, remove);
 	if (n < 0) {
-		log_error("api: subdomain %s: %s failed in the store", sub, remove ? "removing a value" : "adding a value");
-		reply_error(rc, 500, "db_error");
+		log_error("api: subdomain %s: %s failed in the store%s", sub, remove ? "removing a value" : "adding a value",
+			  n == STORE_UNAVAILABLE ? " (unavailable)" : "");
+		reply_store_failed(rc, n);
 	} else if (remove && n == 0) {
 		reply_error(rc, 404, "not_found");
 	} else {
@@ -662,7 +674,7 @@ static void handle_values(struct reqctx *rc)
 	} else if ((want = evhttp_find_header(&params, "subdomain")) && !api_same_subdomain(want, acct.subdomain)) {
 		deny(rc, acct.username, "another account's subdomain");
 	} else if ((n = store_values_get(rc->api->store, acct.subdomain, vals, values_kept(rc->api->cfg))) < 0) {
-		reply_error(rc, 500, "db_error");
+		reply_store_failed(rc, n);
 	} else {
 		reply_json(rc, 200, values_json(rc->api->cfg, acct.subdomain, vals, n));
 	}
@@ -678,7 +690,7 @@ struct new_account {
 	char hash[STORE_HASH_MAX];
 };
 
-/* Creates the account durably and registers its subdomain for DNS. Returns 0 or -1. */
+/* Creates the account durably and registers its subdomain for DNS. Returns 0, -1 or STORE_UNAVAILABLE. */
 static int account_create(struct api *api, const char *allowfrom_json, struct new_account *na)
 {
 	if (password_new_key(na->key, sizeof(na->key)) < 0 || password_hash(na->key, na->hash, sizeof(na->hash)) < 0)
@@ -752,9 +764,11 @@ static void handle_register(struct reqctx *rc)
 	}
 	struct new_account na = { 0 };
 	char *allow_text = json_dumps(allowfrom, JSON_COMPACT);
-	if (!allow_text || account_create(rc->api, allow_text, &na) < 0) {
-		log_error("api: registration from %s failed in the store", rc->client_text);
-		reply_error(rc, 500, "db_error");
+	int created = allow_text ? account_create(rc->api, allow_text, &na) : -1;
+	if (created < 0) {
+		log_error("api: registration from %s failed in the store%s", rc->client_text,
+			  created == STORE_UNAVAILABLE ? " (unavailable)" : "");
+		reply_store_failed(rc, created);
 	} else {
 		log_info("api: registered user %s, subdomain %s (allowfrom %s) from %s", na.user, na.sub, allow_text,
 			 rc->client_text);

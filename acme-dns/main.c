@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "log.h"
 #include "store.h"
+#include "sync.h"
 #include "tsig.h"
 #include "txt_table.h"
 #include "wire.h"
@@ -32,6 +33,7 @@ struct daemon {
 	struct dns_udp *udp;
 	struct dns_tcp *tcp;
 	struct api *api;
+	struct sync *sync;
 	struct event_base *base;
 	pthread_mutex_t write_lock;
 };
@@ -39,76 +41,14 @@ struct daemon {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: acme-dnsd -c FILE [-t] [--import-acme-dns DB]\n"
+		   "       acme-dnsd --copy-store FROM TO [--force]\n"
 		   "  -c, --config FILE        configuration (YAML)\n"
 		   "  -t, --test               check the configuration and the zone files, then exit\n"
 		   "      --import-acme-dns DB import accounts and values from a joohoi/acme-dns SQLite database, then exit\n"
+		   "      --copy-store FROM TO copy every account and value from one store to another (each a SQLite file\n"
+		   "                           or a postgres:// URL), then exit; TO must be empty unless --force\n"
+		   "      --force              with --copy-store: delete what TO holds first\n"
 		   "  -h, --help               this text\n");
-}
-
-/* Values of one subdomain (or name) arrive newest first and together; publish each group when it ends. */
-struct load_ctx {
-	struct txt_table *txt;
-	bool names;                       /* whole names (UPDATE), not subdomains */
-	char sub[STORE_DNAME_MAX];
-	struct store_value vals[16];
-	size_t n, kept, accounts, values;
-};
-
-static int load_publish(struct load_ctx *l, const struct txt_item *items)
-{
-	if (!l->names)
-		return txt_table_set(l->txt, l->sub, items, l->n);
-	uint8_t wire[WIRE_NAME_MAX];
-	return wire_name_from_str(l->sub, wire) ? txt_table_name_set(l->txt, wire, items, l->n) : -1;
-}
-
-static void load_flush(struct load_ctx *l)
-{
-	struct txt_item items[16];
-	for (size_t i = 0; i < l->n; i++) {
-		items[i].value = l->vals[i].value;
-		items[i].created = l->vals[i].created;
-	}
-	if (l->n && load_publish(l, items) < 0)
-		log_warn("store: %s %s: cannot serve its values", l->names ? "name" : "subdomain", l->sub);
-	l->values += l->n;
-	l->n = 0;
-}
-
-static int load_account(void *ctx, const struct store_account *a)
-{
-	struct load_ctx *l = ctx;
-	if (txt_table_register(l->txt, a->subdomain) < 0)
-		log_warn("store: account %s: subdomain %s cannot be served", a->username, a->subdomain);
-	l->accounts++;
-	return 0;
-}
-
-static int load_value(void *ctx, const char *sub, const struct store_value *v)
-{
-	struct load_ctx *l = ctx;
-	if (strcmp(sub, l->sub) != 0) {
-		load_flush(l);
-		snprintf(l->sub, sizeof(l->sub), "%s", sub);
-	}
-	if (l->n < l->kept && l->n < 16)
-		l->vals[l->n++] = *v;
-	return 0;
-}
-
-static int daemon_load_store(struct daemon *d)
-{
-	struct load_ctx l = { .txt = d->txt, .kept = d->cfg->values_kept };
-	if (store_load(d->store, load_account, load_value, &l) < 0)
-		return -1;
-	load_flush(&l);
-	struct load_ctx ln = { .txt = d->names, .names = true, .kept = d->cfg->values_kept };
-	if (store_load_names(d->store, load_value, &ln) < 0)
-		return -1;
-	load_flush(&ln);
-	log_info("store %s: %zu accounts, %zu values, %zu values at _acme-challenge names loaded", d->cfg->store_path,
-		 l.accounts, l.values, ln.values);
-	return 0;
 }
 
 /* A key given a zone we do not serve is most likely a typo: say so (at start and with -t). */
@@ -147,7 +87,7 @@ static void update_keys_check(const struct daemon *d)
 /* The SQLite file and its WAL companions were opened as root; the user we become must own them. */
 static int store_files_chown(const char *path, uid_t uid, gid_t gid)
 {
-	if (strncmp(path, "postgres://", 11) == 0 || strncmp(path, "postgresql://", 13) == 0 || path[0] != '/')
+	if (store_is_url(path) || path[0] != '/')
 		return 0;
 	static const char *const suffix[] = { "", "-wal", "-shm" };
 	for (int i = 0; i < 3; i++) {
@@ -303,13 +243,14 @@ static void daemon_close(struct daemon *d)
 	dns_udp_stop(d->udp);
 	dns_tcp_stop(d->tcp);
 	api_free(d->api);
+	store_close(d->store);          /* first: its watch thread publishes into the tables */
+	sync_free(d->sync);
 	if (d->base)
 		event_base_free(d->base);
 	rcu_barrier();                  /* run pending frees of replaced value sets */
 	txt_table_free(d->txt);
 	txt_table_free(d->names);
 	zonedb_free(d->src.db);
-	store_close(d->store);
 	config_free(d->cfg);
 }
 
@@ -322,7 +263,7 @@ static int run_import(struct config *cfg, const char *from)
 	if (rc < 0)
 		fprintf(stderr, "acme-dnsd: import from %s failed: %s\n", from, err);
 	else
-		printf("imported %zu accounts and %zu values from %s into %s\n", na, nv, from, cfg->store_path);
+		printf("imported %zu accounts and %zu values from %s into %s\n", na, nv, from, store_name(st));
 	store_close(st);
 	return rc < 0 ? 1 : 0;
 }
@@ -343,13 +284,19 @@ static int daemon_open(struct daemon *d)
 	char err[512] = "";
 	d->store = store_open(d->cfg->store_path, d->cfg->values_kept, err, sizeof(err));
 	if (!d->store) {
-		log_error("store %s: %s", d->cfg->store_path, err);
+		char name[1024];
+		log_error("store %s: %s", store_redact(d->cfg->store_path, name, sizeof(name)), err);
 		return -1;
 	}
 	d->txt = txt_table_new();
 	d->names = txt_table_new();
 	d->base = event_base_new();
-	if (!d->txt || !d->names || !d->base || daemon_load_store(d) < 0)
+	if (!d->txt || !d->names || !d->base)
+		return -1;
+	struct sync_deps deps = { d->store, d->txt, d->names, &d->write_lock, d->cfg->values_kept };
+	d->sync = sync_new(&deps);
+	/* Watch first: a change committed during the load is then published again after it, never lost. */
+	if (!d->sync || sync_watch(d->sync) < 0 || sync_load(d->sync) < 0)
 		return -1;
 	d->src.cfg = d->cfg;
 	d->src.txt = d->txt;
@@ -363,47 +310,101 @@ static int daemon_open(struct daemon *d)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Copying between SQLite and PostgreSQL, either way, so a user can move. Both sides are opened with the
+ * largest values_kept: a copy keeps every value the source holds. */
+static int run_copy(const char *from, const char *to, bool force)
+{
+	char err[1024] = "", fname[1024], tname[1024];
+	store_redact(from, fname, sizeof(fname));
+	store_redact(to, tname, sizeof(tname));
+	if (strcmp(from, to) == 0) {
+		fprintf(stderr, "acme-dnsd: --copy-store: %s is both source and target\n", fname);
+		return 2;
+	}
+	if (!store_is_url(from) && access(from, R_OK) != 0) {   /* opening would create an empty store */
+		fprintf(stderr, "acme-dnsd: --copy-store: %s: %s\n", fname, strerror(errno));
+		return 1;
+	}
+	struct store *src = store_open(from, STORE_VALUES_KEPT_MAX, err, sizeof(err));
+	struct store *dst = src ? store_open(to, STORE_VALUES_KEPT_MAX, err, sizeof(err)) : NULL;
+	struct store_copy_counts n;
+	int rc = dst ? store_copy(src, dst, force ? STORE_COPY_REPLACE : STORE_COPY_EMPTY, &n, err, sizeof(err)) : -1;
+	if (rc < 0)
+		fprintf(stderr, "acme-dnsd: copy from %s to %s failed: %s\n", fname, tname, err);
+	else
+		printf("copied %zu accounts, %zu values and %zu values at _acme-challenge names from %s to %s\n",
+		       n.accounts, n.values, n.name_values, fname, tname);
+	store_close(dst);
+	store_close(src);
+	return rc < 0 ? 1 : 0;
+}
+
+struct args {
+	const char *config, *import, *copy_from, *copy_to;
+	bool test, force;
+};
+
+/* Returns -1 when the arguments are good, else the exit status (usage printed). */
+static int args_parse(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "test", no_argument, NULL, 't' },
-		{ "import-acme-dns", required_argument, NULL, 'I' }, { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 } };
-	const char *path = NULL, *import = NULL;
-	bool test = false;
+		{ "import-acme-dns", required_argument, NULL, 'I' }, { "copy-store", required_argument, NULL, 'C' },
+		{ "force", no_argument, NULL, 'f' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	for (int c; (c = getopt_long(argc, argv, "c:th", opts, NULL)) != -1;) {
 		if (c == 'c')
-			path = optarg;
+			a->config = optarg;
 		else if (c == 't')
-			test = true;
+			a->test = true;
 		else if (c == 'I')
-			import = optarg;
+			a->import = optarg;
+		else if (c == 'C')
+			a->copy_from = optarg;
+		else if (c == 'f')
+			a->force = true;
 		else {
 			usage(c == 'h' ? stdout : stderr);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!path || optind != argc) {
+	if (a->copy_from && optind == argc - 1 && !a->config && !a->test && !a->import) {
+		a->copy_to = argv[optind];
+		return -1;
+	}
+	if (!a->config || optind != argc || a->copy_from || a->force) {
 		usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	int rc = args_parse(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.copy_to) {
+		log_setup(LOG_LVL_INFO, 0);
+		return run_copy(a.copy_from, a.copy_to, a.force);
+	}
 	char err[1024] = "";
 	struct daemon d = { .write_lock = PTHREAD_MUTEX_INITIALIZER };
-	d.cfg = config_load(path, err, sizeof(err));
+	d.cfg = config_load(a.config, err, sizeof(err));
 	if (!d.cfg) {
 		fprintf(stderr, "acme-dnsd: %s\n", err);
 		return 1;
 	}
 	log_setup((enum log_level)d.cfg->log_level, d.cfg->log_json);
-	if (import || test) {
-		int rc = import ? run_import(d.cfg, import) : check_only(d.cfg);
+	if (a.import || a.test) {
+		rc = a.import ? run_import(d.cfg, a.import) : check_only(d.cfg);
 		config_free(d.cfg);
 		return rc;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	evthread_use_pthreads();
 	rcu_register_thread();
-	int rc = daemon_open(&d) == 0 && daemon_run(&d) == 0 ? 0 : 1;
+	rc = daemon_open(&d) == 0 && daemon_run(&d) == 0 ? 0 : 1;
 	daemon_close(&d);
 	rcu_unregister_thread();
 	log_info("stopped");

@@ -1,7 +1,9 @@
-/* The durable store of accounts and challenge values (SQLite in WAL mode); one interface for every backend. */
+/* The durable store of accounts and challenge values: one interface for every backend, SQLite (one file in WAL
+ * mode, the default) or PostgreSQL (a postgres:// URL, shared by several acme-dnsd instances). */
 #ifndef ADNS_STORE_H
 #define ADNS_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -9,8 +11,13 @@
 #define STORE_HASH_MAX   128
 #define STORE_VALUE_MAX  255
 #define STORE_DNAME_MAX  256  /* a whole name in text, without the trailing dot */
+#define STORE_VALUES_KEPT_MAX 16 /* the largest values_kept */
 
 struct store;
+
+/* What a store function documented to return -1 returns instead when the database cannot be reached at all
+ * (PostgreSQL while disconnected): the caller answers "try again later", not "broken". Test failure with < 0. */
+#define STORE_UNAVAILABLE (-2)
 
 struct store_account {
 	char username[STORE_NAME_MAX];
@@ -26,13 +33,22 @@ struct store_value {
 	char value[STORE_VALUE_MAX + 1];
 };
 
-/* Opens (creating and migrating the schema as needed) the store at path. values_kept is N, 1..16.
- * Returns NULL with errbuf set on failure. */
+/* Opens (creating and migrating the schema as needed) the store at path: a SQLite file, or a postgres:// or
+ * postgresql:// URL. values_kept is N, 1..16. Returns NULL with errbuf set on failure. */
 struct store *store_open(const char *path, unsigned values_kept, char *errbuf, size_t errlen);
-/* Closes the store. NULL is fine. */
+/* Closes the store (and stops its watch). NULL is fine. */
 void store_close(struct store *st);
-/* Returns 0 when the store answers a trivial query (for /health), -1 otherwise. */
+/* Returns 0 when the store answers a trivial query (for /health), -1 or STORE_UNAVAILABLE otherwise. */
 int store_ping(struct store *st);
+/* Whether path names a PostgreSQL database (postgres:// or postgresql://) rather than a SQLite file. */
+bool store_is_url(const char *path);
+/* Writes path into out (len bytes) fit for logs: a URL loses its password ("postgres://u:***@host/db").
+ * Returns out. */
+char *store_redact(const char *path, char *out, size_t len);
+/* The store's path or URL as store_redact writes it; lives as long as st. */
+const char *store_name(const struct store *st);
+/* "sqlite" or "postgresql". */
+const char *store_kind(const struct store *st);
 
 /* Inserts a new account, durably. Returns 0, 1 if the username or subdomain exists, -1 on error. */
 int store_account_create(struct store *st, const struct store_account *acct);
@@ -79,6 +95,42 @@ int store_load(struct store *st,
 	       int (*on_account)(void *ctx, const struct store_account *acct),
 	       int (*on_value)(void *ctx, const char *subdomain, const struct store_value *val),
 	       void *ctx);
+
+/* Following the writes of other processes (PostgreSQL: other acme-dnsd instances on the same database). The
+ * callbacks run on the store's own thread, one at a time, and may call the store. */
+struct store_watch {
+	void *ctx;
+	/* key's values were changed by someone: re-read and publish them. */
+	void (*changed)(void *ctx, enum store_target target, const char *key);
+	/* An account with this subdomain was created by someone: it exists from now on. */
+	void (*registered)(void *ctx, const char *subdomain);
+	/* The connection came back after a loss, and changes may have been missed: re-read everything. Returns 0,
+	 * or -1 and the store drops the connection and tries again later. */
+	int (*resync)(void *ctx);
+	/* Called on the store's thread when it starts and before it ends (e.g. to register it with liburcu). */
+	void (*thread_start)(void *ctx);
+	void (*thread_stop)(void *ctx);
+};
+/* Starts following changes (the store keeps w's pointers, not w): every change committed after this returns is
+ * handed over, so call it before the first load. While the database is unreachable the store reconnects with
+ * capped exponential backoff, calls resync once back, and its functions return STORE_UNAVAILABLE meanwhile. A
+ * store no other process writes (SQLite) does nothing. Returns 0 or -1. */
+int store_watch(struct store *st, const struct store_watch *w);
+
+/* Copying a whole store into another (acme-dnsd --copy-store), in one transaction of the target. */
+enum store_copy_mode {
+	STORE_COPY_EMPTY,      /* the target must hold no account and no value; sequence numbers are kept */
+	STORE_COPY_REPLACE,    /* the target's accounts and values are deleted first; sequence numbers are kept */
+	STORE_COPY_MERGE,      /* accounts already in the target are skipped with their values; new sequence numbers */
+};
+struct store_copy_counts {
+	size_t accounts, values, name_values;   /* copied */
+	size_t skipped;                         /* accounts already present (STORE_COPY_MERGE) */
+};
+/* Copies every account, every subdomain value and every name value of from into to, keeping each value's
+ * created time and order. Returns 0 with n set, or -1 with errbuf set and nothing written. */
+int store_copy(struct store *from, struct store *to, enum store_copy_mode mode, struct store_copy_counts *n,
+	       char *errbuf, size_t errlen);
 
 /* Imports accounts and values from a joohoi/acme-dns SQLite database (schema version 1), keeping the bcrypt
  * hashes. Accounts already present are left alone. Returns 0 with the counts set, or -1 with errbuf set. */

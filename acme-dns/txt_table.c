@@ -345,3 +345,17 @@ const struct txt_set *txt_table_name_lookup(struct txt_table *t, const uint8_t *
 	struct txt_entry *e = entry_find(t, name, len);
 	return e ? rcu_dereference(e->set) : NULL;
 }
+
+/* For the resync after a store reconnect, which must find entries whose values the store no longer holds. */
+void txt_table_each(struct txt_table *t, void (*fn)(void *ctx, const uint8_t *key, size_t len,
+						    const struct txt_set *set), void *ctx)
+{
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *node;
+	rcu_read_lock();
+	cds_lfht_for_each(t->ht, &it, node) {
+		struct txt_entry *e = caa_container_of(node, struct txt_entry, node);
+		fn(ctx, e->key, e->len, rcu_dereference(e->set));
+	}
+	rcu_read_unlock();
+}

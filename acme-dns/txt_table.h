@@ -53,4 +53,9 @@ int txt_table_name_set(struct txt_table *t, const uint8_t *name, const struct tx
  * (n == 0: the name exists without values of its own) or NULL when the table does not hold it. */
 const struct txt_set *txt_table_name_lookup(struct txt_table *t, const uint8_t *name, size_t len);
 
+/* Writers (serialised by the caller): calls fn for every entry with its key (a lower-case label, or a lower-case
+ * uncompressed wire name) and its current set. fn must not change the table. */
+void txt_table_each(struct txt_table *t, void (*fn)(void *ctx, const uint8_t *key, size_t len,
+						    const struct txt_set *set), void *ctx);
+
 #endif

@@ -1,4 +1,7 @@
-/* Unit tests for store.c: schema, durability across reopen, N trimming by sequence, accounts, acme-dns import. */
+/* Unit tests for the store: schema, durability across reopen, N trimming by sequence, accounts, acme-dns import.
+ * They run on SQLite; with ADNS_TEST_PG_URL=postgresql://... set (tests/integration/pg.sh does), the same tests
+ * run on that PostgreSQL database instead (its schema "public" is emptied before each), but for the few about
+ * SQLite's file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -6,6 +9,7 @@
 #include <cmocka.h>
 
 #include <ftw.h>
+#include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -31,7 +35,21 @@ struct fx {
 	char dir[256];
 	char db[300];
 	char err[512];
+	bool pg;                          /* db is a PostgreSQL URL */
 };
+
+/* Runs SQL on the PostgreSQL database behind the store's back. */
+static void pg_raw_exec(const char *url, const char *sql)
+{
+	PGconn *c = PQconnectdb(url);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		print_error("%s: %s\n", sql, PQerrorMessage(c));
+	assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
+}
 
 static int fx_setup(void **state)
 {
@@ -45,6 +63,12 @@ static int fx_setup(void **state)
 		return -1;
 	}
 	snprintf(f->db, sizeof(f->db), "%s/store.db", f->dir);
+	const char *url = getenv("ADNS_TEST_PG_URL");
+	if (url && *url) {
+		f->pg = true;
+		snprintf(f->db, sizeof(f->db), "%s", url);
+		pg_raw_exec(url, "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	}
 	*state = f;
 	return 0;
 }
@@ -68,9 +92,13 @@ static void fixture_path(char *out, size_t outlen)
 	snprintf(out, outlen, "%s/acme-dns-v1.sqlite3", dir && *dir ? dir : "tests/fixtures");
 }
 
-/* Runs SQL on the file behind the store's back (the store must be closed). */
+/* Runs SQL on the file (or database) behind the store's back (the store must be closed). */
 static void raw_exec(const char *path, const char *sql)
 {
+	if (store_is_url(path)) {
+		pg_raw_exec(path, sql);
+		return;
+	}
 	sqlite3 *db = NULL;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -101,8 +129,8 @@ static void test_schema_created_and_values_survive_reopen(void **state)
 	struct fx *f = *state;
 	struct store *st = open_ok(f, 2);
 	struct stat sb;
-	assert_int_equal(stat(f->db, &sb), 0);
-	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_true(f->pg || stat(f->db, &sb) == 0);
+	assert_true(f->pg || (sb.st_mode & 0777) == 0600);
 	assert_int_equal(store_ping(st), 0);
 	uint64_t seq = 0;
 	assert_int_equal(store_value_add(st, "sub-a", "value-1", 100, &seq), 0);
@@ -116,6 +144,8 @@ static void test_schema_created_and_values_survive_reopen(void **state)
 	assert_int_equal(v[0].seq, seq);
 	assert_int_equal(v[0].created, 100);
 	store_close(st);
+	if (f->pg)
+		return;
 
 	sqlite3 *db = NULL;
 	sqlite3_stmt *s = NULL;
@@ -563,7 +593,8 @@ static void test_newer_schema_refused(void **state)
 {
 	struct fx *f = *state;
 	store_close(open_ok(f, 2));
-	raw_exec(f->db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+	raw_exec(f->db, f->pg ? "UPDATE schema_version SET version = 3" :
+				"UPDATE meta SET value = '3' WHERE key = 'schema_version'");
 	assert_null(store_open(f->db, 2, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "newer"));
 	assert_non_null(strstr(f->err, "version 3"));
@@ -572,7 +603,8 @@ static void test_newer_schema_refused(void **state)
 static void test_foreign_database_refused(void **state)
 {
 	struct fx *f = *state;
-	raw_exec(f->db, "CREATE TABLE records(Username TEXT)");
+	/* A shared PostgreSQL database may hold other applications' tables: only ours by name are a conflict. */
+	raw_exec(f->db, f->pg ? "CREATE TABLE accounts(Username TEXT)" : "CREATE TABLE records(Username TEXT)");
 	assert_null(store_open(f->db, 2, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "not an acme-dnsd store"));
 }
@@ -683,6 +715,8 @@ static void test_names_survive_reopen(void **state)
 static void test_migrate_v1(void **state)
 {
 	struct fx *f = *state;
+	if (f->pg)
+		skip();                       /* PostgreSQL stores began at the second SQLite schema */
 	raw_exec(f->db, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 			"CREATE TABLE accounts(username TEXT PRIMARY KEY, password_hash TEXT NOT NULL,"
 			" subdomain TEXT UNIQUE NOT NULL, allowfrom TEXT NOT NULL DEFAULT '[]', created INTEGER NOT NULL);"
@@ -709,6 +743,119 @@ static void test_migrate_v1(void **state)
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	store_close(open_ok(f, 2));                    /* opening again migrates nothing */
+}
+
+/* ---- what every backend shares: URL handling and the copy ---- */
+
+static void test_is_url_and_redact(void **state)
+{
+	char out[256];
+	assert_true(store_is_url("postgres://h/db"));
+	assert_true(store_is_url("postgresql://h/db"));
+	assert_false(store_is_url("/var/lib/acme-dnsd/store.db"));
+	assert_false(store_is_url("postgres.db"));
+	assert_false(store_is_url(NULL));
+	assert_string_equal(store_redact("/var/lib/x.db", out, sizeof(out)), "/var/lib/x.db");
+	assert_string_equal(store_redact("postgresql://acme:s3cret@db.example.org:5433/acme", out, sizeof(out)),
+			    "postgresql://acme:***@db.example.org:5433/acme");
+	assert_string_equal(store_redact("postgres://acme@db/acme?sslmode=require", out, sizeof(out)),
+			    "postgres://acme@db/acme?sslmode=require");
+	assert_string_equal(store_redact("postgres://u:p@ss:w@[::1]/d", out, sizeof(out)), "postgres://u:***@[::1]/d");
+	assert_string_equal(store_redact("postgres:///acme?host=/run/pg&password=hunter22&user=u", out, sizeof(out)),
+			    "postgres:///acme?host=/run/pg&password=***&user=u");
+	assert_string_equal(store_redact("postgres://h", out, sizeof(out)), "postgres://h");
+	assert_string_equal(store_redact("postgresql://u:pw@h/d", out, 18), "postgresql://u:**");   /* cut, never the password */
+}
+
+/* Opens a second SQLite store beside f->db. */
+static struct store *open_other(struct fx *f, const char *file)
+{
+	char path[400];
+	snprintf(path, sizeof(path), "%s/%s", f->dir, file);
+	struct store *st = store_open(path, 16, f->err, sizeof(f->err));
+	assert_non_null(st);
+	return st;
+}
+
+static void fill(struct store *st)
+{
+	struct store_account a;
+	account_make(&a, "u1", "s1");
+	assert_int_equal(store_account_create(st, &a), 0);
+	account_make(&a, "u2", "s2");
+	a.allowfrom_json = "[\"10.0.0.0/8\"]";
+	assert_int_equal(store_account_create(st, &a), 0);
+	assert_int_equal(store_value_add(st, "s1", "old", 10, NULL), 0);
+	assert_int_equal(store_value_add(st, "s1", "new", 20, NULL), 0);
+	assert_int_equal(store_value_add(st, "s2", "only", 30, NULL), 0);
+	struct store_change c[] = { { STORE_ADD, STORE_NAME, NAME1, "n1" }, { STORE_ADD, STORE_NAME, NAME1, "n2" } };
+	assert_int_equal(store_apply(st, c, 2, 40), 0);
+}
+
+/* The copy keeps sequence numbers and times in the empty and replace modes, and refuses a non-empty target. */
+static void test_copy_modes(void **state)
+{
+	struct fx *f = *state;
+	struct store *src = open_other(f, "src.db"), *dst = open_other(f, "dst.db");
+	struct store_copy_counts n;
+	fill(src);
+	assert_int_equal(store_copy(src, dst, STORE_COPY_EMPTY, &n, f->err, sizeof(f->err)), 0);
+	assert_int_equal(n.accounts, 2);
+	assert_int_equal(n.values, 3);
+	assert_int_equal(n.name_values, 2);
+	struct store_value a[4], b[4];
+	assert_int_equal(store_values_get(src, "s1", a, 4), 2);
+	assert_int_equal(store_values_get(dst, "s1", b, 4), 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(a[i].seq, b[i].seq);
+		assert_int_equal(a[i].created, b[i].created);
+		assert_string_equal(a[i].value, b[i].value);
+	}
+	struct store_account acct;
+	assert_int_equal(store_account_get(dst, "u2", &acct), 0);
+	assert_string_equal(acct.allowfrom_json, "[\"10.0.0.0/8\"]");
+	store_account_clear(&acct);
+	assert_int_equal(store_name_values_get(dst, NAME1, b, 4), 2);
+	assert_string_equal(b[0].value, "n2");
+
+	f->err[0] = '\0';
+	assert_int_equal(store_copy(src, dst, STORE_COPY_EMPTY, &n, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "not empty"));
+	assert_int_equal(store_value_add(dst, "s1", "extra", 50, NULL), 0);   /* the refused copy left dst usable */
+	assert_int_equal(store_copy(src, dst, STORE_COPY_REPLACE, &n, f->err, sizeof(f->err)), 0);
+	assert_int_equal(store_values_get(dst, "s1", b, 4), 2);
+	assert_string_equal(b[0].value, "new");                               /* "extra" went with the replace */
+	uint64_t seq = 0;
+	assert_int_equal(store_value_add(dst, "s9", "later", 60, &seq), 0);
+	assert_true(seq > a[0].seq);                                          /* numbering goes on above the copy */
+	store_close(src);
+	store_close(dst);
+}
+
+/* Merging skips accounts the target has (with their values) and numbers values afresh, in their order. */
+static void test_copy_merge(void **state)
+{
+	struct fx *f = *state;
+	struct store *src = open_other(f, "src.db"), *dst = open_other(f, "dst.db");
+	struct store_copy_counts n;
+	struct store_account a;
+	account_make(&a, "u1", "s1");
+	assert_int_equal(store_account_create(dst, &a), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_value_add(dst, "filler", "x", 1, NULL), 0);   /* dst's sequence is ahead */
+	fill(src);
+	assert_int_equal(store_copy(src, dst, STORE_COPY_MERGE, &n, f->err, sizeof(f->err)), 0);
+	assert_int_equal(n.accounts, 1);
+	assert_int_equal(n.skipped, 1);
+	assert_int_equal(n.values, 1);                                        /* s1's two values stayed out */
+	struct store_value v[4];
+	assert_int_equal(store_values_get(dst, "s1", v, 4), 0);
+	assert_int_equal(store_values_get(dst, "s2", v, 4), 1);
+	assert_int_equal(store_name_values_get(dst, NAME1, v, 4), 2);
+	assert_string_equal(v[0].value, "n2");                                /* order kept under new numbers */
+	assert_true(v[0].seq > v[1].seq);
+	store_close(src);
+	store_close(dst);
 }
 
 int main(void)
@@ -740,6 +887,9 @@ int main(void)
 		T(test_apply_is_atomic),
 		T(test_names_survive_reopen),
 		T(test_migrate_v1),
+		cmocka_unit_test(test_is_url_and_redact),
+		T(test_copy_modes),
+		T(test_copy_merge),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);

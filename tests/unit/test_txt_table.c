@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -212,6 +213,44 @@ static void test_names_and_ancestors(void **state)
 	txt_table_free(t);
 }
 
+struct each_seen {
+	int entries, with_values;
+	bool saw_sub;
+};
+
+static void each_count(void *ctx, const uint8_t *key, size_t len, const struct txt_set *set)
+{
+	struct each_seen *e = ctx;
+	e->entries++;
+	e->with_values += set->n > 0;
+	e->saw_sub |= len == strlen(SUB) && memcmp(key, SUB, len) == 0;
+}
+
+/* txt_table_each visits every entry once with its lower-case key and set, names above others included. */
+static void test_each(void **state)
+{
+	struct txt_table *t = txt_table_new();
+	struct each_seen e = { 0 };
+	txt_table_each(t, each_count, &e);
+	assert_int_equal(e.entries, 0);
+	struct txt_item one = { "v", 1 };
+	assert_int_equal(txt_table_register(t, "0A1B2C3D-0000-4000-8000-000000000001"), 0);
+	assert_int_equal(txt_table_set(t, "other", &one, 1), 0);
+	txt_table_each(t, each_count, &e);
+	assert_int_equal(e.entries, 2);
+	assert_int_equal(e.with_values, 1);
+	assert_true(e.saw_sub);
+	txt_table_free(t);
+
+	t = txt_table_new();
+	e = (struct each_seen){ 0 };
+	assert_int_equal(txt_table_name_set(t, (const uint8_t *)W_DEEP, &one, 1), 0);
+	txt_table_each(t, each_count, &e);
+	assert_int_equal(e.entries, 5);           /* the name and the four above it but the root */
+	assert_int_equal(e.with_values, 1);
+	txt_table_free(t);
+}
+
 int main(void)
 {
 	rcu_register_thread();
@@ -221,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_many_names),
 		cmocka_unit_test(test_readers_see_whole_sets),
 		cmocka_unit_test(test_names_and_ancestors),
+		cmocka_unit_test(test_each),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	rcu_barrier();
