@@ -43,8 +43,8 @@ static const char *const store_sql[SQL_COUNT] = {
 			   "(SELECT seq FROM txt_values WHERE subdomain = ?1 ORDER BY seq DESC LIMIT ?2)",
 	[SQL_VALUE_REMOVE] = "DELETE FROM txt_values WHERE subdomain = ?1 AND value = ?2",
 	[SQL_VALUES_GET] = "SELECT seq, created, value FROM txt_values WHERE subdomain = ?1 ORDER BY seq DESC LIMIT ?2",
-	[SQL_LOAD_ACCOUNTS] = "SELECT username, password_hash, subdomain, allowfrom, created FROM accounts "
-			      "ORDER BY username",
+	/* Table order: ORDER BY username would walk its index and fetch every row at random (start-up only). */
+	[SQL_LOAD_ACCOUNTS] = "SELECT username, password_hash, subdomain, allowfrom, created FROM accounts",
 	[SQL_LOAD_VALUES] = "SELECT subdomain, seq, created, value FROM txt_values ORDER BY subdomain, seq DESC",
 	[SQL_NAME_INSERT] = "INSERT INTO name_values(name, value, created) VALUES(?1, ?2, ?3)",
 	[SQL_NAME_TRIM] = "DELETE FROM name_values WHERE name = ?1 AND seq NOT IN "
