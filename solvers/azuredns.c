@@ -58,23 +58,7 @@ struct az_item {
 
 static int az_name(const char *in, char *out, size_t outlen)
 {
-	size_t len = in ? strlen(in) : 0;
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253 || len + 2 > outlen || in[0] == '.')
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			  c == '_' || (c == '.' && in[i + 1] != '.');
-		if (!ok)
-			return -1;
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	out[len] = '.';
-	out[len + 1] = '\0';
-	return 0;
+	return provider_name(in, out, outlen, true);
 }
 
 int azuredns_relative_name(const char *name, const char *zone, char *out, size_t outlen)

@@ -123,3 +123,25 @@ int provider_pause(const struct provider *p, long seconds)
 {
 	return provider_wait(p, seconds);
 }
+
+int provider_name(const char *in, char *out, size_t outlen, bool final_dot)
+{
+	size_t len = in ? strlen(in) : 0;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253 || len + (final_dot ? 2 : 1) > outlen || in[0] == '.')
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		char c = in[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+			  c == '_' || (c == '.' && i + 1 < len && in[i + 1] != '.');
+		if (!ok)
+			return -1;
+		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	if (final_dot)
+		out[len++] = '.';
+	out[len] = '\0';
+	return 0;
+}

@@ -7,6 +7,7 @@
 #include "http.h"
 #include "solver.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define PROVIDER_SECRETS 4
@@ -38,5 +39,10 @@ void provider_fail(const struct provider *p, const struct http_response *r, cons
 /* Waits seconds between two polls of a provider's change status, in small steps: returns 0, or -1 as soon as the
  * run is cancelled. */
 int provider_pause(const struct provider *p, long seconds);
+
+/* A DNS name in the form the provider APIs take, into out: lower case, with the final dot when final_dot (else
+ * without). Only letters, digits, '-', '_' and dots between non-empty labels pass, at most 253 bytes: the name goes
+ * into URL paths, query strings and XML unescaped. Returns 0, or -1 for anything else or when out is too small. */
+int provider_name(const char *in, char *out, size_t outlen, bool final_dot);
 
 #endif

@@ -2,6 +2,7 @@
 #include "record_api.h"
 
 #include "log.h"
+#include "provider.h"
 
 #include <openssl/crypto.h>
 
@@ -291,22 +292,7 @@ int rapi_cleanup(struct rapi *r, const struct solver_record *recs, size_t n, cha
 
 int rapi_name(const char *in, char *out, size_t outlen)
 {
-	size_t len = in ? strlen(in) : 0;
-
-	if (len > 0 && in[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253 || len + 1 > outlen || in[0] == '.')
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-			  c == '_' || (c == '.' && i + 1 < len && in[i + 1] != '.');
-		if (!ok)
-			return -1;
-		out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-	}
-	out[len] = '\0';
-	return 0;
+	return provider_name(in, out, outlen, false);
 }
 
 int rapi_relative(const char *name, const char *zone, char *out, size_t outlen)
