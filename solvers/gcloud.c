@@ -520,15 +520,10 @@ static int gc_items(struct gc_priv *p, const struct solver_record *recs, size_t 
 
 /* ---- one zone's change ---- */
 
-struct gc_set {
-	const char *name;
-	json_t *old_values, *new_values;
-	uint32_t old_ttl;
-	bool changed;
-};
 
-static int gc_set_read(struct gc_priv *p, const char *zone, struct gc_set *s, char *errbuf, size_t errlen)
+static int gc_set_read(void *ctx, const char *zone, struct txtset_set *s, char *errbuf, size_t errlen)
 {
+	struct gc_priv *p = ctx;
 	char path[GC_ID_MAX + 32], query[GC_NAME_MAX * 3 + 32], enc[GC_NAME_MAX * 3], what[GC_NAME_MAX + 32];
 	json_t *doc;
 	int rc;
@@ -547,54 +542,7 @@ static int gc_set_read(struct gc_priv *p, const char *zone, struct gc_set *s, ch
 	return rc < 0 ? -1 : 0;
 }
 
-static size_t gc_sets_of_zone(const struct gc_item *items, size_t n, size_t i, struct gc_set *sets)
-{
-	size_t ns = 0;
 
-	for (size_t j = i; j < n; j++) {
-		bool seen = false;
-		if (strcmp(items[j].zone, items[i].zone) != 0)
-			continue;
-		for (size_t k = 0; k < ns && !seen; k++)
-			seen = strcmp(sets[k].name, items[j].name) == 0;
-		if (!seen)
-			sets[ns++] = (struct gc_set){ .name = items[j].name };
-	}
-	return ns;
-}
-
-static int gc_sets_merge(struct gc_priv *p, const struct gc_item *items, size_t n, size_t i, struct gc_set *sets,
-			 size_t ns, bool add, struct txtset_change *c, size_t *nc, char *errbuf, size_t errlen)
-{
-	const char **values = calloc(n, sizeof *values);
-
-	*nc = 0;
-	if (!values) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t s = 0; s < ns; s++) {
-		size_t nv = 0;
-		for (size_t j = i; j < n; j++)
-			if (strcmp(items[j].zone, items[i].zone) == 0 && strcmp(items[j].name, sets[s].name) == 0)
-				values[nv++] = items[j].rec->value;
-		json_decref(sets[s].new_values);
-		sets[s].new_values = NULL;
-		if (gc_set_read(p, items[i].zone, &sets[s], errbuf, errlen) != 0 ||
-		    txtset_merge("gcloud", sets[s].old_values, values, nv, add, &sets[s].new_values, &sets[s].changed,
-				 errbuf, errlen) != 0) {
-			free(values);
-			return -1;
-		}
-		if (sets[s].changed)
-			c[(*nc)++] = (struct txtset_change){ .name = sets[s].name, .old_ttl = sets[s].old_ttl,
-							     .new_ttl = sets[s].old_values ? sets[s].old_ttl : p->ttl,
-							     .old_values = sets[s].old_values,
-							     .new_values = sets[s].new_values };
-	}
-	free(values);
-	return 0;
-}
 
 /* Polls the change until its status is done (1 s, 2 s, ... 5 s apart), within p->sync_timeout_s. */
 static int gc_wait_done(struct gc_priv *p, const char *zone, const char *id, char *errbuf, size_t errlen)
@@ -631,9 +579,10 @@ static int gc_wait_done(struct gc_priv *p, const char *zone, const char *id, cha
 
 /* Sends the change. Returns 0 with its id, 1 when Cloud DNS refused it because a set changed since our read (412
  * conditionNotMet, 409 alreadyExists), -1 with errbuf set. */
-static int gc_change_send(struct gc_priv *p, const char *zone, const struct txtset_change *c, size_t nc, char *id,
+static int gc_change_send(void *ctx, const char *zone, const struct txtset_change *c, size_t nc, char *id,
 			  size_t idlen, char *errbuf, size_t errlen)
 {
+	struct gc_priv *p = ctx;
 	char path[GC_ID_MAX + 32], what[GC_ID_MAX + 32];
 	json_t *body = gcloud_change_body(c, nc), *doc = NULL;
 	int rc;
@@ -666,34 +615,26 @@ static int gc_change_send(struct gc_priv *p, const char *zone, const struct txts
 static int gc_zone_apply(struct gc_priv *p, const struct gc_item *items, size_t n, size_t i, bool add, char *id,
 			 size_t idlen, char *errbuf, size_t errlen)
 {
-	struct gc_set *sets = calloc(n, sizeof *sets);
-	struct txtset_change *c = calloc(n, sizeof *c);
-	size_t ns = sets ? gc_sets_of_zone(items, n, i, sets) : 0, nc = 0;
+	static const struct txtset_ops ops = { .tag = "gcloud", .tries = GC_CHANGE_TRIES, .read = gc_set_read,
+					       .send = gc_change_send };
+	struct txtset_item *view = calloc(n, sizeof *view);
+	size_t nc = 0;
 	int rc = -1;
 
-	if (!sets || !c)
+	if (!view) {
 		snprintf(errbuf, errlen, "out of memory");
-	for (int t = 0; sets && c && t < GC_CHANGE_TRIES; t++) {
-		if ((rc = gc_sets_merge(p, items, n, i, sets, ns, add, c, &nc, errbuf, errlen)) != 0 || nc == 0)
-			break;
-		if ((rc = gc_change_send(p, items[i].zone, c, nc, id, idlen, errbuf, errlen)) != 1)
-			break;
-		log_warn("%s (a set changed since it was read); reading the rrsets again", errbuf);
-		rc = -1;
+		id[0] = '\0';
+		return -1;
 	}
+	for (size_t j = 0; j < n; j++)
+		view[j] = (struct txtset_item){ .zone = items[j].zone, .name = items[j].name, .value = items[j].rec->value };
+	rc = txtset_zone_apply(&ops, p, view, n, i, add, p->ttl, id, idlen, &nc, errbuf, errlen);
+	free(view);
 	if (rc == 0 && nc == 0)
 		log_debug("gcloud: zone %s: nothing to change", items[i].zone);
 	else if (rc == 0)
 		log_info("gcloud: zone %s (%s): %s %zu TXT rrset%s", items[i].zone, items[i].zone_dns,
 			 add ? "merged our values into" : "took our values out of", nc, nc == 1 ? "" : "s");
-	if (rc != 0 || nc == 0)
-		id[0] = '\0';
-	for (size_t s = 0; sets && s < ns; s++) {
-		json_decref(sets[s].old_values);
-		json_decref(sets[s].new_values);
-	}
-	free(sets);
-	free(c);
 	return rc;
 }
 

@@ -543,17 +543,11 @@ static int r53_items(struct r53_priv *p, const struct solver_record *recs, size_
 
 /* ---- one zone's change ---- */
 
-/* One name of a zone's change: what is there and what we want there. */
-struct r53_set {
-	const char *name;
-	json_t *old_values, *new_values;
-	uint32_t old_ttl;
-	bool changed;
-};
 
 /* Reads the TXT set at s->name. */
-static int r53_set_read(struct r53_priv *p, const char *zone_id, struct r53_set *s, char *errbuf, size_t errlen)
+static int r53_set_read(void *ctx, const char *zone_id, struct txtset_set *s, char *errbuf, size_t errlen)
 {
+	struct r53_priv *p = ctx;
 	char path[128], query[R53_URL_MAX], enc[R53_NAME_MAX * 3], what[R53_NAME_MAX + 48];
 	struct http_response r;
 	int rc;
@@ -577,56 +571,6 @@ static int r53_set_read(struct r53_priv *p, const char *zone_id, struct r53_set 
 	return rc < 0 ? -1 : 0;
 }
 
-/* The distinct names of the items of zone items[i].zone_id, with our values at each; sets has room for n. */
-static size_t r53_sets_of_zone(const struct r53_item *items, size_t n, size_t i, struct r53_set *sets)
-{
-	size_t ns = 0;
-
-	for (size_t j = i; j < n; j++) {
-		bool seen = false;
-		if (strcmp(items[j].zone_id, items[i].zone_id) != 0)
-			continue;
-		for (size_t k = 0; k < ns && !seen; k++)
-			seen = strcmp(sets[k].name, items[j].name) == 0;
-		if (!seen)
-			sets[ns++] = (struct r53_set){ .name = items[j].name };
-	}
-	return ns;
-}
-
-/* Reads every set and merges: the changes in c, their number in *nc. */
-static int r53_sets_merge(struct r53_priv *p, const struct r53_item *items, size_t n, size_t i, struct r53_set *sets,
-			  size_t ns, bool add, struct txtset_change *c, size_t *nc, char *errbuf, size_t errlen)
-{
-	const char **values = calloc(n, sizeof *values);
-
-	*nc = 0;
-	if (!values) {
-		snprintf(errbuf, errlen, "out of memory");
-		return -1;
-	}
-	for (size_t s = 0; s < ns; s++) {
-		size_t nv = 0;
-		for (size_t j = i; j < n; j++)
-			if (strcmp(items[j].zone_id, items[i].zone_id) == 0 && strcmp(items[j].name, sets[s].name) == 0)
-				values[nv++] = items[j].rec->value;
-		json_decref(sets[s].new_values);
-		sets[s].new_values = NULL;
-		if (r53_set_read(p, items[i].zone_id, &sets[s], errbuf, errlen) != 0 ||
-		    txtset_merge("route53", sets[s].old_values, values, nv, add, &sets[s].new_values, &sets[s].changed,
-				 errbuf, errlen) != 0) {
-			free(values);
-			return -1;
-		}
-		if (sets[s].changed)
-			c[(*nc)++] = (struct txtset_change){ .name = sets[s].name, .old_ttl = sets[s].old_ttl,
-								   .new_ttl = sets[s].old_values ? sets[s].old_ttl : p->ttl,
-								   .old_values = sets[s].old_values,
-								   .new_values = sets[s].new_values };
-	}
-	free(values);
-	return 0;
-}
 
 /* Polls GetChange until INSYNC, at a growing interval (1 s, 2 s, ... 5 s), within p->sync_timeout_s. */
 static int r53_wait_insync(struct r53_priv *p, const char *change_id, char *errbuf, size_t errlen)
@@ -673,9 +617,10 @@ static int r53_change_id(const struct xml_node *doc, char *id, size_t idlen)
 
 /* Sends the change batch. Returns 0 with the change id in id, 1 when Route 53 refused it as no longer matching
  * (InvalidChangeBatch: read again), -1 with errbuf set. */
-static int r53_change_send(struct r53_priv *p, const char *zone_id, const struct txtset_change *c, size_t nc,
+static int r53_change_send(void *ctx, const char *zone_id, const struct txtset_change *c, size_t nc,
 			   char *id, size_t idlen, char *errbuf, size_t errlen)
 {
+	struct r53_priv *p = ctx;
 	char path[128], what[128], err[256];
 	char *body = route53_change_xml(c, nc, "acme-dns-cli dns-01 challenge");
 	struct http_response r;
@@ -715,34 +660,26 @@ static int r53_change_send(struct r53_priv *p, const char *zone_id, const struct
 static int r53_zone_apply(struct r53_priv *p, const struct r53_item *items, size_t n, size_t i, bool add, char *id,
 			  size_t idlen, char *errbuf, size_t errlen)
 {
-	struct r53_set *sets = calloc(n, sizeof *sets);
-	struct txtset_change *c = calloc(n, sizeof *c);
-	size_t ns = sets ? r53_sets_of_zone(items, n, i, sets) : 0, nc = 0;
+	static const struct txtset_ops ops = { .tag = "route53", .tries = R53_CHANGE_TRIES, .read = r53_set_read,
+					       .send = r53_change_send };
+	struct txtset_item *view = calloc(n, sizeof *view);
+	size_t nc = 0;
 	int rc = -1;
 
-	if (!sets || !c)
+	if (!view) {
 		snprintf(errbuf, errlen, "out of memory");
-	for (int t = 0; sets && c && t < R53_CHANGE_TRIES; t++) {
-		if ((rc = r53_sets_merge(p, items, n, i, sets, ns, add, c, &nc, errbuf, errlen)) != 0 || nc == 0)
-			break;
-		if ((rc = r53_change_send(p, items[i].zone_id, c, nc, id, idlen, errbuf, errlen)) != 1)
-			break;
-		log_warn("%s; reading the record sets again", errbuf);
-		rc = -1;
+		id[0] = '\0';
+		return -1;
 	}
+	for (size_t j = 0; j < n; j++)
+		view[j] = (struct txtset_item){ .zone = items[j].zone_id, .name = items[j].name, .value = items[j].rec->value };
+	rc = txtset_zone_apply(&ops, p, view, n, i, add, p->ttl, id, idlen, &nc, errbuf, errlen);
+	free(view);
 	if (rc == 0 && nc == 0)
 		log_debug("route53: zone %s: nothing to change", items[i].zone_name);
 	else if (rc == 0)
 		log_info("route53: zone %s (%s): %s %zu TXT record set%s", items[i].zone_name, items[i].zone_id,
 			 add ? "merged our values into" : "took our values out of", nc, nc == 1 ? "" : "s");
-	if (rc != 0 || nc == 0)
-		id[0] = '\0';
-	for (size_t s = 0; sets && s < ns; s++) {
-		json_decref(sets[s].old_values);
-		json_decref(sets[s].new_values);
-	}
-	free(sets);
-	free(c);
 	return rc;
 }
 

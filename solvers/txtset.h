@@ -29,4 +29,37 @@ struct txtset_change {
 	const json_t *old_values, *new_values;
 };
 
+/* One name's TXT set while a zone's change is built: what is there and what is wanted. */
+struct txtset_set {
+	const char *name;
+	json_t *old_values, *new_values;  /* owned */
+	uint32_t old_ttl;
+	bool changed;
+};
+
+/* A record of a batch as the zone code sees it: the provider's zone key, the name (final dot) and our value. */
+struct txtset_item {
+	const char *zone;
+	const char *name;
+	const char *value;
+};
+
+/* What a whole-set adapter (Route 53, Google Cloud DNS) does for one zone. */
+struct txtset_ops {
+	const char *tag;                /* message prefix, "route53" */
+	int tries;                      /* changes refused because a set changed meanwhile are built again this often */
+	/* Reads the set at s->name in zone into s->old_values (NULL when there is none) and s->old_ttl. 0 or -1. */
+	int (*read)(void *ctx, const char *zone, struct txtset_set *s, char *errbuf, size_t errlen);
+	/* Sends the nc changes as one all-or-nothing change; its id into id. 0 sent, 1 refused because a set changed
+	 * since it was read (read again), -1 with errbuf set. */
+	int (*send)(void *ctx, const char *zone, const struct txtset_change *c, size_t nc, char *id, size_t idlen,
+		    char *errbuf, size_t errlen);
+};
+
+/* Reads, merges (add: our values in; else out) and writes every name of zone items[i].zone in one change, with
+ * new_ttl for a set that did not exist. *changed gets how many sets changed; id gets the change's id ("" when
+ * nothing changed). Returns 0 or -1 with errbuf set. */
+int txtset_zone_apply(const struct txtset_ops *ops, void *ctx, const struct txtset_item *items, size_t n, size_t i,
+		      bool add, uint32_t new_ttl, char *id, size_t idlen, size_t *changed, char *errbuf, size_t errlen);
+
 #endif

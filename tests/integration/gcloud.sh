@@ -111,7 +111,7 @@ check_match "  a 429 was answered with Retry-After 2 and the request tried again
 	'gcloud: POST [^ ]*/changes: HTTP 429, trying again in 2 s' "$ERR"
 check_match "  the writer that came between our read and our write made Cloud DNS refuse the change (412)" \
 	'ERROR 412 conditionNotMet' "$(cat "$FAKE_LOG")"
-check_match "  and the change was built again from a new read" 'reading the rrsets again' "$ERR"
+check_match "  and the change was built again from a new read" 'reading the sets again' "$ERR"
 check "  the other writer's value survived, and someone else's" "raced-in-value someone-elses-value" "$(fake_values $PUB $NAME)"
 check "  one accepted change to present, one to clean up" 2 "$(($(changes) - before))"
 

@@ -104,7 +104,7 @@ check_match "  a 429 was answered with Retry-After 2 and the request tried again
 check_match "  Route 53's own 400 Throttling was tried again too" 'route53: GET [^ ]*/rrset: Throttling, trying again' "$ERR"
 check_match "  the writer that came between our read and our write made Route 53 refuse the batch" \
 	'INVALID_CHANGE_BATCH Tried to delete resource record set .* do not match the current values' "$(cat "$FAKE_LOG")"
-check_match "  and the batch was built again from a new read" 'reading the record sets again' "$ERR"
+check_match "  and the batch was built again from a new read" 'reading the sets again' "$ERR"
 check "  the other writer's value survived, and someone else's" "raced-in-value someone-elses-value" "$(fake_values $PUB $NAME)"
 check "  one accepted change to present, one to clean up" 2 "$(($(changes) - before))"
 
