@@ -225,7 +225,7 @@ int store_load(struct store *st,
 	       int (*on_value)(void *ctx, const char *subdomain, const struct store_value *val),
 	       void *ctx)
 {
-	return st->ops->load(st, on_account, on_value, ctx);
+	return (st->ops->load_serving ? st->ops->load_serving : st->ops->load)(st, on_account, on_value, ctx);
 }
 
 int store_load_names(struct store *st, int (*on_value)(void *ctx, const char *name, const struct store_value *val),

@@ -89,8 +89,9 @@ int store_name_values_get(struct store *st, const char *name, struct store_value
 int store_load_names(struct store *st, int (*on_value)(void *ctx, const char *name, const struct store_value *val),
 		     void *ctx);
 
-/* Calls on_account for every account and on_value for every value (newest first within a subdomain).
- * A callback returning non-zero stops the walk. Returns 0 or -1. */
+/* Calls on_account for every account and on_value for every value (newest first within a subdomain), for
+ * serving: on_account may get the subdomain alone (SQLite reads nothing else). A callback returning non-zero stops
+ * the walk. Returns 0 or -1. */
 int store_load(struct store *st,
 	       int (*on_account)(void *ctx, const struct store_account *acct),
 	       int (*on_value)(void *ctx, const char *subdomain, const struct store_value *val),

@@ -24,6 +24,8 @@ struct store_ops {
 			  size_t max);
 	int (*apply)(struct store *st, const struct store_change *changes, size_t n, int64_t now);
 	int (*load)(struct store *st, store_account_fn on_account, store_value_fn on_value, void *ctx);
+	/* The same for serving, where on_account may get the subdomain alone; NULL = load. */
+	int (*load_serving)(struct store *st, store_account_fn on_account, store_value_fn on_value, void *ctx);
 	int (*load_names)(struct store *st, store_value_fn on_value, void *ctx);
 	/* NULL: the backend imports through a temporary SQLite store (store.c). */
 	int (*import_acme_dns)(struct store *st, const char *db, size_t *n_accounts, size_t *n_values, char *errbuf,
