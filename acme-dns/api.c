@@ -81,9 +81,24 @@ struct api {
 	struct connlimit *per_client;        /* open connections per client address; NULL = no limit */
 	unsigned long busy_refused;          /* connections refused by it since the last log line */
 	time_t busy_logged;
+	struct event *flush_ev;              /* commits the updates queued in this turn of the event loop */
+	struct queued_update *queue;         /* API_BATCH_MAX of them */
+	size_t n_queued;
 	uint8_t secret[MAC_LEN];
 	uint64_t auth_seed, auth_tick;
 	struct auth_entry auth[AUTH_SETS * AUTH_WAYS];
+};
+
+/* An update whose 200 waits for the commit it shares with the others of its turn of the event loop. */
+#define API_BATCH_MAX 64
+struct queued_update {
+	struct evhttp_request *req;          /* NULL once its connection closed: committed, not answered */
+	struct evhttp_connection *evcon;
+	enum evhttp_cmd_type method;
+	char path[64];
+	char client_text[2 * INET6_ADDRSTRLEN + 16];
+	char sub[STORE_NAME_MAX];
+	char txt[STORE_VALUE_MAX + 1];
 };
 
 /* What one request is about, for the handlers and the log line. */
@@ -235,6 +250,9 @@ static void conn_forget(struct api_conn *c)
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
 	struct api_conn *c = arg;
+	for (size_t i = 0; i < c->api->n_queued; i++)   /* libevent frees their requests with the connection */
+		if (c->api->queue[i].evcon == evcon)
+			c->api->queue[i].req = NULL;
 	if (c->out_cb)
 		evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->out_cb);
 	if (c->deadline)
@@ -598,17 +616,87 @@ static int value_apply(struct api *api, const char *sub, const char *txt, bool r
 	return rc;
 }
 
+/* Commits every queued update in one store transaction, publishes the subdomains it touched, then answers each
+ * request still connected: updates that arrive together cost one durable commit, not one each. */
+static void queue_flush(struct api *api)
+{
+	size_t n = api->n_queued;
+	struct store_change changes[API_BATCH_MAX];
+	if (n == 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		changes[i] = (struct store_change){ .op = STORE_ADD, .target = STORE_SUBDOMAIN,
+						    .key = api->queue[i].sub, .value = api->queue[i].txt };
+	pthread_mutex_lock(api->write_lock);
+	int rc = store_apply(api->store, changes, n, time(NULL));
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strcmp(api->queue[j].sub, api->queue[i].sub) == 0;
+		if (!seen && publish_subdomain(api->store, api->txt, api->cfg->values_kept, api->queue[i].sub) < 0)
+			rc = -1;
+	}
+	pthread_mutex_unlock(api->write_lock);
+	api->n_queued = 0;                   /* replies may run callbacks: the queue is free again before them */
+	if (n > 1)
+		log_debug("api: %zu updates in one commit", n);
+	for (size_t i = 0; i < n; i++) {
+		struct queued_update *q = &api->queue[i];
+		struct reqctx r = { .api = api, .req = q->req, .method = q->method };
+		snprintf(r.path, sizeof(r.path), "%s", q->path);
+		snprintf(r.client_text, sizeof(r.client_text), "%s", q->client_text);
+		if (rc < 0)
+			log_error("api: subdomain %s: adding a value failed in the store%s", q->sub,
+				  rc == STORE_UNAVAILABLE ? " (unavailable)" : "");
+		else
+			log_info("api: subdomain %s: TXT value set from %s", q->sub, q->client_text);
+		if (!q->req)
+			continue;
+		if (rc < 0)
+			reply_store_failed(&r, rc);
+		else
+			reply_json(&r, 200, json_pack("{s:s}", "txt", q->txt));
+	}
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+	queue_flush(arg);
+}
+
+/* Queues an added value for the commit at the end of this turn of the event loop (the other requests already
+ * read in this turn run first and join it). */
+static void update_queue(struct reqctx *rc, const char *sub, const char *txt)
+{
+	struct api *api = rc->api;
+	if (api->n_queued == API_BATCH_MAX)
+		queue_flush(api);
+	struct queued_update *q = &api->queue[api->n_queued++];
+	*q = (struct queued_update){ .req = rc->req, .evcon = evhttp_request_get_connection(rc->req),
+				     .method = rc->method };
+	snprintf(q->path, sizeof(q->path), "%s", rc->path);
+	snprintf(q->client_text, sizeof(q->client_text), "%s", rc->client_text);
+	snprintf(q->sub, sizeof(q->sub), "%s", sub);
+	snprintf(q->txt, sizeof(q->txt), "%s", txt);
+	if (api->n_queued == 1)
+		event_active(api->flush_ev, EV_TIMEOUT, 1);
+}
+
 static void update_apply(struct reqctx *rc, const char *sub, const char *txt, bool remove)
 {
-	int n = value_apply(rc->api, sub, txt, remove);
+	if (!remove) {
+		update_queue(rc, sub, txt);
+		return;
+	}
+	int n = value_apply(rc->api, sub, txt, true);
 	if (n < 0) {
-		log_error("api: subdomain %s: %s failed in the store%s", sub, remove ? "removing a value" : "adding a value",
+		log_error("api: subdomain %s: removing a value failed in the store%s", sub,
 			  n == STORE_UNAVAILABLE ? " (unavailable)" : "");
 		reply_store_failed(rc, n);
-	} else if (remove && n == 0) {
+	} else if (n == 0) {
 		reply_error(rc, 404, "not_found");
 	} else {
-		log_info("api: subdomain %s: TXT value %s from %s", sub, remove ? "removed" : "set", rc->client_text);
+		log_info("api: subdomain %s: TXT value removed from %s", sub, rc->client_text);
 		reply_json(rc, 200, json_pack("{s:s}", "txt", txt));
 	}
 }
@@ -959,7 +1047,9 @@ static int http_setup(struct api *api, char *errbuf, size_t errlen)
 	const struct config *cfg = api->cfg;
 	api->http = evhttp_new(api->base);
 	api->adopt_ev = event_new(api->base, -1, 0, on_adopt, api);
-	if (!api->http || !api->adopt_ev) {
+	api->flush_ev = event_new(api->base, -1, 0, on_flush, api);
+	api->queue = calloc(API_BATCH_MAX, sizeof(*api->queue));
+	if (!api->http || !api->adopt_ev || !api->flush_ev || !api->queue) {
 		snprintf(errbuf, errlen, "out of memory");
 		return -1;
 	}
@@ -1050,6 +1140,7 @@ void api_free(struct api *api)
 	if (!api)
 		return;
 	api->closing = true;
+	queue_flush(api);                    /* what was accepted is committed and answered before the end */
 	if (api->http)
 		evhttp_free(api->http);          /* closes the listener and every connection (on_conn_close) */
 	struct api_conn *c;
@@ -1060,6 +1151,9 @@ void api_free(struct api *api)
 	}
 	if (api->adopt_ev)
 		event_free(api->adopt_ev);
+	if (api->flush_ev)
+		event_free(api->flush_ev);
+	free(api->queue);
 	SSL_CTX_free(api->tls);
 	ratelimit_free(api->rate);
 	connlimit_free(api->per_client);

@@ -2,7 +2,7 @@
 # Bounded load on loopback: a dnsperf flood of challenge queries and concurrent API updates at the same time.
 # Every update answered 200 must be served (apiload looks for each new value in DNS right after its answer), and
 # the API must keep answering within its timeout (no transport error, slowest answer under api.timeout). Bounded:
-# 6 s of flood, 4 clients for 5 s each.
+# 6 s of flood, 4 clients for 5 s each. Updates that arrive together must share a commit.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/bench/lib.sh"
 
@@ -10,7 +10,7 @@ require_tools dnsperf curl pkg-config
 require_daemon
 
 free_port DNS_PORT && free_port API_PORT || exit 1
-write_config "$T/acme-dnsd.yaml" log_level=info
+write_config "$T/acme-dnsd.yaml" log_level=debug
 start_acmednsd "$T/acme-dnsd.yaml" || exit 1
 bench_tool apiload || { not_ok "bench/tools/apiload.c builds"; exit 1; }
 
@@ -46,5 +46,9 @@ check "no update failed (transport error or status other than 200)" 0 "$(get err
 check "the slowest API answer stayed within api.timeout (10 s)" yes \
 	"$([ "$(get http_max)" -lt 10000000 ] 2>/dev/null && echo yes || echo no)" "$L"
 echo "# dnsperf: $(grep -E 'Queries (sent|completed|lost)' "$T/dnsperf.out" | tr -s ' ' | tr '\n' ';')"
+# Updates that arrive together share one durable commit (acme-dnsd logs each shared one at debug level).
+batches=$(grep -c 'updates in one commit' "$ADNS_LOG")
+echo "# commits shared by several updates: $batches, largest: $(grep -o '[0-9]* updates in one commit' "$ADNS_LOG" | sort -n | tail -1)"
+check "concurrent updates shared commits (group commit)" yes "$([ "$batches" -gt 0 ] && echo yes || echo no)"
 stop_acmednsd
 finish
