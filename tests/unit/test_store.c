@@ -153,7 +153,7 @@ static void test_schema_created_and_values_survive_reopen(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "3");
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
@@ -594,10 +594,10 @@ static void test_newer_schema_refused(void **state)
 	struct fx *f = *state;
 	store_close(open_ok(f, 2));
 	raw_exec(f->db, f->pg ? "UPDATE schema_version SET version = 3" :
-				"UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+				"UPDATE meta SET value = '4' WHERE key = 'schema_version'");
 	assert_null(store_open(f->db, 2, f->err, sizeof(f->err)));
 	assert_non_null(strstr(f->err, "newer"));
-	assert_non_null(strstr(f->err, "version 3"));
+	assert_non_null(strstr(f->err, f->pg ? "version 3" : "version 4"));
 }
 
 static void test_foreign_database_refused(void **state)
@@ -739,7 +739,7 @@ static void test_migrate_v1(void **state)
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &s, NULL),
 			 SQLITE_OK);
 	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(s, 0), "2");
+	assert_string_equal((const char *)sqlite3_column_text(s, 0), "3");
 	sqlite3_finalize(s);
 	sqlite3_close(db);
 	store_close(open_ok(f, 2));                    /* opening again migrates nothing */
