@@ -683,11 +683,7 @@ static int ad_cleanup(struct solver *s, const struct solver_record *recs, size_t
 		char err[512] = "";
 		if (ad_cleanup_one(o, root, &recs[i], err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	json_decref(root);
 	return first;

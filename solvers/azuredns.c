@@ -573,11 +573,7 @@ static int az_batch(struct solver *s, const struct solver_record *recs, size_t n
 			continue;               /* the name was done with an earlier record, or has no zone */
 		if (az_name_apply(p, items, n, i, add, err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	free(items);
 	return first;

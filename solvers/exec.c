@@ -402,11 +402,7 @@ static int ex_cleanup(struct solver *s, const struct solver_record *recs, size_t
 		/* Clean-up is not interruptible: it is what an interrupted run still owes. */
 		if (ex_run(s->priv, "cleanup", &recs[i], NULL, err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	return first;
 }

@@ -675,11 +675,7 @@ static int gc_batch(struct solver *s, const struct solver_record *recs, size_t n
 			continue;
 		if (gc_zone_apply(p, items, n, i, add, ids[i], sizeof ids[i], err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	if (add && first == 0)
 		first = gc_wait_all(p, items, ids, n, errbuf, errlen);

@@ -121,11 +121,7 @@ static int hr_cleanup(struct solver *s, const struct solver_record *recs, size_t
 		char err[1024] = "";
 		if (hr_post(p, p->cleanup_url, "cleanup", &recs[i], err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	return first;
 }

@@ -470,11 +470,7 @@ static int pd_batch(struct solver *s, const struct solver_record *recs, size_t n
 			continue;               /* done with an earlier record, or no zone to clean */
 		if (pd_zone_apply(p, items, n, i, add, err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	free(items);
 	return first;

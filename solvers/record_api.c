@@ -279,11 +279,7 @@ int rapi_cleanup(struct rapi *r, const struct solver_record *recs, size_t n, cha
 		char err[1024] = "";
 		if (cleanup_one(r, &recs[i], err, sizeof err) == 0)
 			continue;
-		if (first == 0)
-			snprintf(errbuf, errlen, "%s", err);
-		else
-			log_warn("%s", err);
-		first = -1;
+		solver_error_keep(&first, err, errbuf, errlen);
 	}
 	return first;
 }

@@ -153,6 +153,15 @@ int solver_cleanup(struct solver *s, const struct solver_record *recs_in, size_t
 	return first;
 }
 
+void solver_error_keep(int *first, const char *err, char *errbuf, size_t errlen)
+{
+	if (*first == 0)
+		snprintf(errbuf, errlen, "%s", err);
+	else
+		log_warn("%s", err);
+	*first = -1;
+}
+
 void solver_free(struct solver *s)
 {
 	if (s && s->ops && s->ops->destroy)

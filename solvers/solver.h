@@ -65,6 +65,9 @@ int solver_present(struct solver *s, const struct solver_record *recs, size_t n,
 /* Calls s->ops->cleanup for every record, in batches; keeps going after an error and returns the first. With a
  * journal, the records of each batch that was cleaned up are struck off it. */
 int solver_cleanup(struct solver *s, const struct solver_record *recs, size_t n, char *errbuf, size_t errlen);
+/* For adapters that go on after a failure (clean-up, one zone after another): the first error goes to errbuf and
+ * *first becomes -1; later ones are logged, as the caller can return only one. */
+void solver_error_keep(int *first, const char *err, char *errbuf, size_t errlen);
 /* Frees s through its ops. NULL is fine. */
 void solver_free(struct solver *s);
 
